@@ -1,0 +1,9 @@
+#pragma once
+// components/common: the ground floor. Address, Status, Result, hashing, aligned buffers.
+
+#include "components/common/address.h"
+#include "components/common/aligned_buffer.h"
+#include "components/common/constants.h"
+#include "components/common/hash.h"
+#include "components/common/result.h"
+#include "components/common/status.h"
