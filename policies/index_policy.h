@@ -22,6 +22,10 @@
 
 namespace rskv {
 
+namespace epoch {
+class EpochManager;
+}  // namespace epoch
+
 /// Returns the 64-bit key hash of the record at a log address (may read the device
 /// synchronously). Given by the store; used by indexes that rehash entries.
 using HashResolver = std::uint64_t (*)(void* context, std::uint64_t address);
@@ -30,6 +34,9 @@ struct IndexConfig {
   std::uint64_t initial_buckets = 1ull << 20;  // rounded up to a power of two
   bool huge_pages = true;                      // madvise(MADV_HUGEPAGE) the bucket array
   std::uint32_t max_overflow_chain = 8;        // chained: grow past this chain length
+  // Reclaims bucket arrays that growth replaced, once no protected thread can still read
+  // them (bump_epoch). Null: replaced arrays are kept until the index is destroyed.
+  epoch::EpochManager* epoch = nullptr;
 };
 
 template <class I>

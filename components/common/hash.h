@@ -6,6 +6,11 @@
 #include <cstdint>
 #include <string_view>
 
+// gcc 12 warns inside its own AVX-512 intrinsics headers when XXH3's AVX-512 path is
+// inlined; the AVX2 path is as fast for the short keys rskv hashes.
+#if defined(__AVX2__) && !defined(XXH_VECTOR)
+#define XXH_VECTOR XXH_AVX2
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 

@@ -1,0 +1,384 @@
+#pragma once
+// HybridLog<Device>: the log of records, hot part in memory, cold part on a device.
+//
+// Regions (logical addresses grow to the right; all bounds only ever increase):
+//
+//   begin ......... head ........ safe_read_only .. read_only ............. tail
+//   | device only   | in memory, read-only           | in memory, mutable      |
+//
+//   tail            next free byte; allocation is one fetch_add on (page | offset).
+//   read_only       records at or above it may be updated in place. Raised by the thread that
+//                   opens a new page (keeping `mutable_pages` pages mutable).
+//   safe_read_only  raised by the epoch action registered when read_only was raised: once it
+//                   runs, no thread can still be updating in place below it. Pages below it
+//                   are then written to the device (flush).
+//   flushed_until   every page below it is durable on the device (contiguous prefix).
+//   head            records below it are only on the device. Raised to min(head target,
+//                   flushed_until); the epoch action registered with the raise zeroes the
+//                   frames of the pages it passed and hands them to their next page.
+//   begin           records below it are gone (GC).
+//
+// Frames: `frames` page-sized buffers form a circular buffer; page p lives in frame p % frames.
+// Page p may open only once page p - frames was evicted (frame_ready_[f] == p). The thread
+// that finds the current page full tries to open the next one; if its frame is not ready it
+// returns Busy and the caller refreshes its epoch (which runs flush/evict actions) and
+// retries. No lock is taken on the operation path.
+//
+// Memory orders are stated at each atomic below. Callers hold epoch protection for every
+// address they dereference: a frame is reused only by an epoch action that runs after every
+// protected thread has seen head pass it.
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "components/common/address.h"
+#include "components/common/aligned_buffer.h"
+#include "components/common/result.h"
+#include "components/common/status.h"
+#include "components/epoch/epoch.h"
+#include "components/hlog/record.h"
+#include "policies/device_policy.h"
+
+namespace rskv::hlog {
+
+struct LogConfig {
+  std::uint64_t memory_bytes = 64ull << 20;  // frames * page size never exceeds this
+  std::uint32_t page_bits = 22;
+  double mutable_fraction = 0.9;
+  std::uint32_t max_record_bytes = 0;  // validated to fit in a page
+  bool huge_pages = true;
+
+  static constexpr std::uint32_t kMinFrames = 4;
+  [[nodiscard]] std::uint64_t page_size() const { return std::uint64_t{1} << page_bits; }
+  [[nodiscard]] std::uint64_t frames() const { return memory_bytes >> page_bits; }
+  [[nodiscard]] Result<void> validate() const {
+    if (page_bits < 12 || page_bits > 30) {
+      return make_error(Status::InvalidArgument,
+                        "log page_bits " + std::to_string(page_bits) + " is outside 12..30");
+    }
+    if (std::uint64_t{max_record_bytes} + kFirstValidAddress > page_size()) {
+      return make_error(Status::InvalidArgument,
+                        "log page size " + std::to_string(page_size()) +
+                            " B cannot hold the largest record (" +
+                            std::to_string(max_record_bytes) +
+                            " B): raise page_bits or lower the key/value limits");
+    }
+    if (frames() < kMinFrames) {
+      return make_error(Status::InvalidArgument,
+                        "memory budget " + std::to_string(memory_bytes) + " B holds " +
+                            std::to_string(frames()) + " pages of " + std::to_string(page_size()) +
+                            " B; the minimum is " + std::to_string(kMinFrames * page_size()) +
+                            " B (" + std::to_string(kMinFrames) + " pages)");
+    }
+    if (!(mutable_fraction > 0.0 && mutable_fraction <= 1.0)) {
+      return make_error(Status::InvalidArgument, "mutable_fraction must be in (0, 1]");
+    }
+    return {};
+  }
+};
+
+template <DevicePolicy Device>
+class HybridLog {
+ public:
+  HybridLog(const LogConfig& cfg, Device& device, epoch::EpochManager& epoch)
+      : page_bits_(cfg.page_bits),
+        page_size_(cfg.page_size()),
+        frames_(cfg.frames()),
+        mutable_pages_(std::clamp<std::uint64_t>(
+            static_cast<std::uint64_t>(static_cast<double>(frames_) * cfg.mutable_fraction), 1,
+            frames_ - 2)),
+        device_(device),
+        epoch_(epoch),
+        memory_(frames_ * page_size_, 4096, cfg.huge_pages),
+        frame_ready_(frames_) {
+    for (std::uint64_t f = 0; f < frames_; ++f) {
+      frame_ready_[f].store(f, std::memory_order_relaxed);
+    }
+    begin_.store(kFirstValidAddress, std::memory_order_relaxed);
+    head_.store(kFirstValidAddress, std::memory_order_relaxed);
+    read_only_.store(kFirstValidAddress, std::memory_order_relaxed);
+    safe_read_only_.store(kFirstValidAddress, std::memory_order_relaxed);
+    flushed_until_.store(0, std::memory_order_relaxed);
+    flush_issued_until_.store(0, std::memory_order_relaxed);
+  }
+  HybridLog(const HybridLog&) = delete;
+  HybridLog& operator=(const HybridLog&) = delete;
+
+  // ---- addresses (acquire: a reader that sees a bound also sees what its raiser did) ----
+  [[nodiscard]] std::uint64_t begin() const { return begin_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t head() const { return head_.load(std::memory_order_acquire); }
+  [[nodiscard]] std::uint64_t read_only() const {
+    return read_only_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t safe_read_only() const {
+    return safe_read_only_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t flushed_until() const {
+    return flushed_until_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint64_t tail() const {
+    std::uint64_t t = tail_page_offset_.load(std::memory_order_acquire);
+    std::uint64_t off = std::min<std::uint64_t>(t & kOffsetMask, page_size_);
+    return ((t >> 32) << page_bits_) + off;
+  }
+  [[nodiscard]] std::uint32_t page_bits() const { return page_bits_; }
+  [[nodiscard]] std::uint64_t page_size() const { return page_size_; }
+  [[nodiscard]] std::uint64_t frames() const { return frames_; }
+  [[nodiscard]] std::uint64_t memory_bytes() const { return frames_ * page_size_; }
+  /// Pages currently holding live data in frames (head page .. tail page).
+  [[nodiscard]] std::uint64_t resident_pages() const {
+    std::uint64_t tail_page = tail_page_offset_.load(std::memory_order_acquire) >> 32;
+    return tail_page - (head() >> page_bits_) + 1;
+  }
+  [[nodiscard]] Status flush_error() const {
+    return static_cast<Status>(flush_error_.load(std::memory_order_acquire));
+  }
+  Device& device() { return device_; }
+
+  /// Pointer to the bytes at `address`; caller holds epoch protection and address >= head.
+  [[nodiscard]] std::byte* get(std::uint64_t address) const {
+    return memory_.data() + ((address >> page_bits_) % frames_) * page_size_ +
+           (address & (page_size_ - 1));
+  }
+
+  /// Reserves `size` bytes (multiple of 8, <= max record) at the tail. Ok with *address set,
+  /// or Busy when the next page's frame is not free yet: refresh the epoch, complete pending
+  /// I/O, and call again. Lock-free: one fetch_add in the common case.
+  Status allocate(std::uint32_t size, std::uint64_t* address) {
+    for (;;) {
+      // acquire: pairs with the release CAS that opened the current page.
+      std::uint64_t cur = tail_page_offset_.load(std::memory_order_acquire);
+      std::uint64_t page = cur >> 32;
+      std::uint64_t off = cur & kOffsetMask;
+      if (off + size <= page_size_) [[likely]] {
+        // relaxed suffices: the reservation only claims bytes; nobody reads them until the
+        // record is published through the index with a release CAS.
+        std::uint64_t old = tail_page_offset_.fetch_add(size, std::memory_order_relaxed);
+        std::uint64_t opage = old >> 32;
+        std::uint64_t ooff = old & kOffsetMask;
+        if (ooff + size <= page_size_) {
+          *address = (opage << page_bits_) + ooff;
+          return Status::Ok;
+        }
+        continue;  // overflowed: the page is full; loop to open the next one
+      }
+      if (!try_open_page(page + 1, cur)) return Status::Busy;
+    }
+  }
+
+  /// Issues an asynchronous device read of [offset, offset + len) into buf (aligned as the
+  /// device requires). cb runs once, maybe before this returns.
+  Status read_async(std::uint64_t offset, void* buf, std::uint32_t len, IoCallback cb, void* ctx) {
+    return device_.read_async(offset, buf, len, cb, ctx);
+  }
+
+  /// Runs flush/evict work that is due: epoch drain and device completions. For threads that
+  /// wait for a frame (Busy) or for a flush.
+  void help(std::uint32_t slot) {
+    device_.complete_pending(false);
+    epoch_.refresh(slot);
+    try_shift_head();
+  }
+
+  /// Makes everything below the current tail read-only and waits until it is flushed.
+  /// The caller must not hold epoch protection on `slot` other than this call's own.
+  Status flush_all(std::uint32_t slot) {
+    // Close the current page so its tail part is flushed as a whole page too.
+    std::uint64_t target = tail();
+    shift_read_only(target);
+    epoch_.protect(slot);
+    while (flushed_until() < target) {
+      if (flush_error() != Status::Ok) break;
+      help(slot);
+    }
+    epoch_.unprotect(slot);
+    return flush_error();
+  }
+
+ private:
+  static constexpr std::uint64_t kOffsetMask = 0xffffffffull;
+
+  // One per issued flush write (cold path: a few per page).
+  struct FlushContext {
+    HybridLog* log;
+    std::uint64_t from;  // logical range [from, to) this write makes durable
+    std::uint64_t to;
+  };
+
+  // ---- page opening and region shifts (cold) ----------------------------------------------
+
+  [[gnu::noinline]] bool try_open_page(std::uint64_t next, std::uint64_t observed) {
+    std::uint64_t frame = next % frames_;
+    // acquire: pairs with the release store of the eviction action that zeroed the frame.
+    if (frame_ready_[frame].load(std::memory_order_acquire) != next) {
+      request_space(next);
+      return false;
+    }
+    std::uint64_t desired = next << 32;
+    // release: the new page's frame (zeroed) happens-before any allocation in it.
+    if (tail_page_offset_.compare_exchange_strong(observed, desired, std::memory_order_acq_rel)) {
+      on_page_opened(next);
+    }
+    return true;  // opened by us or by someone else: retry the allocation
+  }
+
+  void on_page_opened(std::uint64_t page) {
+    std::uint64_t ro_page = page + 1 > mutable_pages_ ? page + 1 - mutable_pages_ : 0;
+    shift_read_only(ro_page << page_bits_);
+    request_space(page + 1);
+  }
+
+  // Asks for page `next`'s frame: the page that held it must be flushed and evicted.
+  void request_space(std::uint64_t next) {
+    if (next + 1 < frames_) return;
+    std::uint64_t evict_until = (next + 1 - frames_) << page_bits_;  // head must reach this
+    atomic_max(head_target_, evict_until);
+    // The page to evict must be read-only before it can be flushed.
+    atomic_max_and_then(read_only_, evict_until,
+                        [&](std::uint64_t old) { register_read_only(old, evict_until); });
+    try_shift_head();
+  }
+
+  void shift_read_only(std::uint64_t target) {
+    atomic_max_and_then(read_only_, target,
+                        [&](std::uint64_t old) { register_read_only(old, target); });
+  }
+
+  void register_read_only(std::uint64_t /*old*/, std::uint64_t new_ro) {
+    // After every thread has seen the new read_only bound, no in-place update can be running
+    // below it: publish safe_read_only and flush.
+    epoch_.bump_epoch([this, new_ro] {
+      atomic_max(safe_read_only_, new_ro);
+      issue_flushes(new_ro);
+    });
+  }
+
+  // Writes the pages (or page parts) below `until` that have not been issued yet.
+  void issue_flushes(std::uint64_t until) {
+    std::uint64_t from = flush_issued_until_.load(std::memory_order_acquire);
+    for (;;) {
+      if (from >= until) return;
+      // acq_rel: exactly one thread issues each range.
+      if (flush_issued_until_.compare_exchange_weak(from, until, std::memory_order_acq_rel)) break;
+    }
+    std::uint64_t a = from;
+    while (a < until) {
+      std::uint64_t page = a >> page_bits_;
+      std::uint64_t page_end = (page + 1) << page_bits_;
+      std::uint64_t end = std::min(until, page_end);
+      // Whole-page granularity for the device: write from the aligned start of this part.
+      std::uint64_t align = device_.alignment();
+      std::uint64_t wfrom = a / align * align;
+      std::uint64_t wto = std::min(page_end, (end + align - 1) / align * align);
+      auto* ctx = new FlushContext{this, a, end};
+      Status st = device_.write_async(wfrom, get(wfrom), static_cast<std::uint32_t>(wto - wfrom),
+                                      &HybridLog::on_flush_done, ctx);
+      if (st != Status::Ok) {
+        delete ctx;
+        record_flush_error(st);
+      }
+      a = end;
+    }
+  }
+
+  static void on_flush_done(void* context, Status status, std::size_t /*bytes*/) {
+    std::unique_ptr<FlushContext> ctx(static_cast<FlushContext*>(context));
+    HybridLog* log = ctx->log;
+    if (status != Status::Ok) {
+      log->record_flush_error(status);
+      return;
+    }
+    log->complete_flush(ctx->from, ctx->to);
+    log->try_shift_head();
+  }
+
+  // Flush writes may complete out of order; flushed_until_ advances over the contiguous
+  // prefix of completed ranges. Cold path (a few completions per page): a mutex is fine.
+  void complete_flush(std::uint64_t from, std::uint64_t to) {
+    std::lock_guard<std::mutex> g(flush_mu_);
+    done_ranges_[from] = to;
+    std::uint64_t f = flushed_until_.load(std::memory_order_relaxed);
+    for (auto it = done_ranges_.begin(); it != done_ranges_.end() && it->first <= f;) {
+      f = std::max(f, it->second);
+      it = done_ranges_.erase(it);
+    }
+    // release: a thread that sees the new bound (acquire) may evict the flushed pages.
+    flushed_until_.store(f, std::memory_order_release);
+  }
+
+  void record_flush_error(Status s) {
+    std::uint8_t expected = static_cast<std::uint8_t>(Status::Ok);
+    flush_error_.compare_exchange_strong(expected, static_cast<std::uint8_t>(s),
+                                         std::memory_order_acq_rel);
+  }
+
+ public:
+  /// Raises head towards its target as far as the flushed prefix allows.
+  void try_shift_head() {
+    std::uint64_t target = std::min(head_target_.load(std::memory_order_acquire), flushed_until());
+    atomic_max_and_then(head_, target, [&](std::uint64_t old) {
+      epoch_.bump_epoch([this, old, target] { evict(old, target); });
+    });
+  }
+
+ private:
+  // Runs when no thread can still read [from, to) in memory: free the frames.
+  void evict(std::uint64_t from, std::uint64_t to) {
+    std::uint64_t first = from >> page_bits_;
+    std::uint64_t last = to >> page_bits_;  // pages [first, last) are now wholly below head
+    for (std::uint64_t p = first; p < last; ++p) {
+      std::uint64_t frame = p % frames_;
+      std::memset(memory_.data() + frame * page_size_, 0, page_size_);
+      // release: the zeroed frame happens-before the open of page p + frames.
+      frame_ready_[frame].store(p + frames_, std::memory_order_release);
+    }
+  }
+
+  static void atomic_max(std::atomic<std::uint64_t>& a, std::uint64_t v) {
+    std::uint64_t cur = a.load(std::memory_order_acquire);
+    while (cur < v && !a.compare_exchange_weak(cur, v, std::memory_order_acq_rel)) {
+    }
+  }
+  // Raises a to v; if this call raised it, runs then(old) once.
+  template <class F>
+  static void atomic_max_and_then(std::atomic<std::uint64_t>& a, std::uint64_t v, F&& then) {
+    std::uint64_t cur = a.load(std::memory_order_acquire);
+    while (cur < v) {
+      if (a.compare_exchange_weak(cur, v, std::memory_order_acq_rel)) {
+        then(cur);
+        return;
+      }
+    }
+  }
+
+  const std::uint32_t page_bits_;
+  const std::uint64_t page_size_;
+  const std::uint64_t frames_;
+  const std::uint64_t mutable_pages_;
+  Device& device_;
+  epoch::EpochManager& epoch_;
+  AlignedBuffer memory_;
+
+  // tail as (page << 32 | offset in page); offset may exceed the page size transiently while
+  // the page is full and the next one is not open yet.
+  alignas(kCacheLineSize) std::atomic<std::uint64_t> tail_page_offset_{kFirstValidAddress};
+  alignas(kCacheLineSize) std::atomic<std::uint64_t> read_only_{0};
+  std::atomic<std::uint64_t> safe_read_only_{0};
+  std::atomic<std::uint64_t> head_{0};
+  std::atomic<std::uint64_t> head_target_{0};
+  std::atomic<std::uint64_t> begin_{0};
+  std::atomic<std::uint64_t> flushed_until_{0};
+  std::atomic<std::uint64_t> flush_issued_until_{0};
+  std::atomic<std::uint8_t> flush_error_{static_cast<std::uint8_t>(Status::Ok)};
+  // frame f may host page frame_ready_[f] next (set by evict, read by try_open_page).
+  std::vector<std::atomic<std::uint64_t>> frame_ready_;
+  std::mutex flush_mu_;
+  std::map<std::uint64_t, std::uint64_t> done_ranges_;  // guarded by flush_mu_
+};
+
+}  // namespace rskv::hlog

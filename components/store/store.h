@@ -1,0 +1,880 @@
+#pragma once
+// Store<Index, Device, Gc>: the rskv key-value store. The one public header an application
+// includes (with policies/bundles.h for the named policy bundles).
+//
+// Data path. A key is hashed once. The index maps the hash to the log address of the newest
+// record with that (bucket, tag); records chain to older ones through their headers, so a
+// lookup walks the chain until the key matches or the address drops below the log's begin.
+//
+//   operation  record in mutable region     read-only region        on device (< head)
+//   read       read value (tear-free)       read value              Pending: async read
+//   upsert     overwrite in place (same     append a new record     append (blind write)
+//              length) else append
+//   rmw        update in place (CAS /       copy-to-tail: append    Pending: read the old
+//              seqlock) else append         merged value, CAS entry value, then append
+//   delete     set tombstone in place       append a tombstone      append a tombstone
+//
+// Records in [safe_read_only, read_only) (the fuzzy region: some thread may still be updating
+// them in place) are never copied by an rmw: it refreshes its epoch and retries until
+// safe_read_only passes them. Every append publishes its record with a CAS of the index
+// entry from the chain head it saw; a failed CAS marks the new record invalid and retries, so
+// a copy-to-tail always loses to a concurrent newer write.
+//
+// Sessions. A thread opens a session (an epoch slot and a serial counter), runs operations,
+// and closes it. A session is protected from start to close and refreshes its epoch every
+// kRefreshInterval operations: an idle session must call refresh() now and then (or be
+// closed), or the log cannot shift regions. Operations that need the device return Pending;
+// complete_pending() delivers their results on the session's own thread.
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "components/common/aligned_buffer.h"
+#include "components/common/hash.h"
+#include "components/common/result.h"
+#include "components/common/status.h"
+#include "components/epoch/epoch.h"
+#include "components/hlog/hybrid_log.h"
+#include "components/hlog/record.h"
+#include "components/store/config.h"
+#include "components/store/value_builder.h"
+#include "policies/device_policy.h"
+#include "policies/gc_policy.h"
+#include "policies/index_policy.h"
+
+namespace rskv {
+
+/// Default completion for an rmw that goes Pending: ignore the final status.
+struct NoopDone {
+  void operator()(Status) const noexcept {}
+};
+
+template <IndexPolicy Index, DevicePolicy Device, GcPolicy Gc>
+class Store {
+ public:
+  class Session;
+  using IndexType = Index;
+  using DeviceType = Device;
+  using GcType = Gc;
+  static constexpr std::uint32_t kRefreshInterval = 256;
+
+  static Result<std::unique_ptr<Store>> open(const StoreConfig& cfg) {
+    if (Result<void> v = cfg.validate(); !v) return v.error();
+    DeviceConfig dcfg = cfg.device;
+    if (dcfg.path.empty()) dcfg.path = cfg.path;
+    Result<std::unique_ptr<Device>> dev = Device::open(dcfg);
+    if (!dev) return dev.error();
+    try {
+      return std::unique_ptr<Store>(new Store(cfg, std::move(dev).value()));
+    } catch (const std::bad_alloc&) {
+      return make_error(Status::OutOfMemory, "cannot allocate the log frames (" +
+                                                 std::to_string(cfg.memory_bytes) +
+                                                 " bytes) and the index: lower memory_bytes");
+    }
+  }
+
+  ~Store() {
+    // Sessions must be closed before the store; drain pending flushes.
+    device_->complete_pending(true);
+  }
+
+  Result<Session> start_session() {
+    std::uint32_t slot = epoch_.acquire_slot();
+    if (slot == epoch::EpochManager::kMaxSlots) {
+      return make_error(Status::Busy, "all " + std::to_string(epoch::EpochManager::kMaxSlots) +
+                                          " session slots are in use: close a session first");
+    }
+    return Session(this, slot);
+  }
+
+  [[nodiscard]] StoreStats stats() const {
+    StoreStats s;
+    s.index_memory_bytes = index_.memory_bytes();
+    s.index_entries = index_.size();
+    s.index_load_factor = index_.load_factor();
+    s.log_memory_bytes = log_.memory_bytes();
+    s.page_size = log_.page_size();
+    s.begin = log_.begin();
+    s.head = log_.head();
+    s.safe_read_only = log_.safe_read_only();
+    s.read_only = log_.read_only();
+    s.tail = log_.tail();
+    s.resident_pages = log_.resident_pages();
+    s.device = device_->stats();
+    return s;
+  }
+  [[nodiscard]] const StoreConfig& config() const { return cfg_; }
+  hlog::HybridLog<Device>& log() { return log_; }
+  Index& index() { return index_; }
+  Device& device() { return *device_; }
+
+  /// Flushes the whole log to the device and waits (a durability point for tests and tools;
+  /// checkpoints are the real mechanism). Call with no session protected on this thread.
+  Status flush_log() {
+    std::uint32_t slot = epoch_.acquire_slot();
+    if (slot == epoch::EpochManager::kMaxSlots) return Status::Busy;
+    Status s = log_.flush_all(slot);
+    epoch_.release_slot(slot);
+    if (s == Status::Ok) s = device_->flush();
+    return s;
+  }
+
+ private:
+  using Handle = typename Index::Handle;
+  using RecordView = hlog::RecordView;
+  using RecordHeader = hlog::RecordHeader;
+
+  Store(const StoreConfig& cfg, std::unique_ptr<Device> device)
+      : cfg_(cfg),
+        device_(std::move(device)),
+        log_(cfg.log_config(), *device_, epoch_),
+        index_(index_config(cfg.index, epoch_)) {
+    index_.set_resolver(&Store::resolve_hash, this);
+  }
+
+  static IndexConfig index_config(IndexConfig c, epoch::EpochManager& e) {
+    c.epoch = &e;
+    return c;
+  }
+
+  // Hash of the key stored at an address (for indexes that rehash). Reads the device
+  // synchronously when the record is no longer in memory.
+  static std::uint64_t resolve_hash(void* ctx, std::uint64_t address) {
+    auto* self = static_cast<Store*>(ctx);
+    if (address >= self->log_.head()) {
+      return hash_key(RecordView(self->log_.get(address)).key());
+    }
+    std::string key;
+    if (self->read_record_sync(address, &key) != Status::Ok) return 0;
+    return hash_key(key);
+  }
+
+  Status read_record_sync(std::uint64_t address, std::string* key) {
+    std::size_t align = std::max<std::size_t>(device_->alignment(), 8);
+    std::uint32_t len = 4096;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::uint64_t start = address / align * align;
+      std::uint64_t end = (address + len + align - 1) / align * align;
+      AlignedBuffer buf(end - start, std::max<std::size_t>(align, 64));
+      struct Sync {
+        std::atomic<bool> done{false};
+        Status st = Status::Ok;
+      } sync;
+      Status s = device_->read_async(
+          start, buf.data(), static_cast<std::uint32_t>(end - start),
+          [](void* c, Status st, std::size_t) {
+            auto* y = static_cast<Sync*>(c);
+            y->st = st;
+            y->done.store(true, std::memory_order_release);
+          },
+          &sync);
+      if (s != Status::Ok) return s;
+      while (!sync.done.load(std::memory_order_acquire)) device_->complete_pending(true);
+      if (sync.st != Status::Ok) return sync.st;
+      RecordView r(buf.data() + (address - start));
+      if (r.size() > end - address) {
+        len = r.size();
+        continue;
+      }
+      key->assign(r.key());
+      return Status::Ok;
+    }
+    return Status::Corruption;
+  }
+
+  StoreConfig cfg_;
+  epoch::EpochManager epoch_;
+  std::unique_ptr<Device> device_;
+  hlog::HybridLog<Device> log_;
+  Index index_;
+  std::atomic<std::uint32_t> version_{0};  // record version bits (checkpoints raise it)
+
+  friend class Session;
+
+ public:
+  // ======================================================================================
+  class Session {
+   public:
+    Session(Session&& o) noexcept
+        : store_(std::exchange(o.store_, nullptr)),
+          slot_(o.slot_),
+          serial_(o.serial_),
+          since_refresh_(o.since_refresh_),
+          state_(std::move(o.state_)) {}
+    Session& operator=(Session&& o) noexcept {
+      if (this != &o) {
+        close();
+        store_ = std::exchange(o.store_, nullptr);
+        slot_ = o.slot_;
+        serial_ = o.serial_;
+        since_refresh_ = o.since_refresh_;
+        state_ = std::move(o.state_);
+      }
+      return *this;
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    ~Session() { close(); }
+
+    /// Completes everything pending, leaves the epoch and frees the slot.
+    void close() {
+      if (store_ == nullptr) return;
+      complete_pending(true);
+      store_->epoch_.unprotect(slot_);
+      store_->epoch_.release_slot(slot_);
+      store_ = nullptr;
+    }
+
+    [[nodiscard]] std::uint64_t serial() const { return serial_; }
+    [[nodiscard]] std::uint32_t slot() const { return slot_; }
+    [[nodiscard]] std::size_t pending_count() const { return state_->outstanding; }
+
+    void refresh() {
+      since_refresh_ = 0;
+      store_->epoch_.refresh(slot_);
+    }
+
+    // ---------------------------------------------------------------------------- read
+    /// cb(Status, std::string_view value). Ok: cb(Ok, v) ran before read returned.
+    /// NotFound: cb did not run. Pending: cb runs once in a later complete_pending().
+    template <class F>
+    Status read(std::string_view key, F&& cb) noexcept {
+      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      begin_op();
+      std::uint64_t hash = hash_key(key);
+      Handle h;
+      if (!store_->index_.find(hash, h)) return Status::NotFound;
+      std::uint64_t addr = h.address();
+      Status s = read_in_memory(key, addr, cb);
+      if (s != Status::Pending) return s;
+      using Op = PendingRead<std::decay_t<F>>;
+      return go_pending(new Op(std::forward<F>(cb)), key, hash, addr, 0);
+    }
+
+    /// Synchronous read: waits for the device when needed; never returns Pending.
+    Status get(std::string_view key, std::string& out) {
+      Status result = Status::NotFound;
+      Status s = read(key, [&](Status st, std::string_view v) {
+        result = st;
+        if (st == Status::Ok) out.assign(v.data(), v.size());
+      });
+      if (s == Status::Pending) {
+        complete_pending(true);
+        return result;
+      }
+      return s;
+    }
+
+    // -------------------------------------------------------------------------- upsert
+    Status upsert(std::string_view key, std::string_view value) noexcept {
+      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      if (value.size() > store_->cfg_.max_value_bytes) [[unlikely]] return Status::InvalidArgument;
+      begin_op();
+      std::uint64_t hash = hash_key(key);
+      Handle h;
+      if (Status s = store_->index_.find_or_create(hash, h); s != Status::Ok) return s;
+      for (;;) {
+        std::uint64_t head_addr = h.address();
+        std::uint64_t ro = store_->log_.read_only();
+        // In place when the newest record of the key is mutable and has the same length.
+        for (std::uint64_t a = head_addr; a >= ro && a != 0;) {
+          RecordView r(store_->log_.get(a));
+          if (r.key_equals(key)) {
+            if (r.value_len() == value.size() && lock_record(r)) {
+              write_value_locked(r, value);
+              unlock_record(r);
+              return Status::Ok;
+            }
+            break;  // other length, sealed or deleted: append
+          }
+          a = r.header().previous();
+        }
+        Status s = append(key, value, /*tombstone=*/false, h);
+        if (s != Status::Busy) return s;  // Busy: the entry changed; h was refreshed
+      }
+    }
+
+    // -------------------------------------------------------------------------- delete
+    Status remove(std::string_view key) noexcept {
+      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      begin_op();
+      std::uint64_t hash = hash_key(key);
+      Handle h;
+      if (!store_->index_.find(hash, h)) return Status::Ok;  // absent
+      for (;;) {
+        std::uint64_t ro = store_->log_.read_only();
+        for (std::uint64_t a = h.address(); a >= ro && a != 0;) {
+          RecordView r(store_->log_.get(a));
+          if (r.key_equals(key)) {
+            int t = tombstone_in_place(r);
+            if (t >= 0) return Status::Ok;  // tombstoned now or already deleted
+            break;                          // sealed: append a tombstone
+          }
+          a = r.header().previous();
+        }
+        Status s = append(key, {}, /*tombstone=*/true, h);
+        if (s != Status::Busy) return s;
+      }
+    }
+
+    // ----------------------------------------------------------------------------- rmw
+    /// update: bool(const std::string_view* old /*nullptr when absent*/, ValueBuilder& out);
+    /// false declines (-> Aborted, nothing written). done(Status) runs if this returned Pending.
+    template <class U, class D = NoopDone>
+    Status rmw(std::string_view key, U&& update, D&& done = D{}) noexcept {
+      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      begin_op();
+      std::uint64_t hash = hash_key(key);
+      Handle h;
+      if (Status s = store_->index_.find_or_create(hash, h); s != Status::Ok) return s;
+      std::uint64_t device_addr = 0;
+      Status s = rmw_in_memory(key, update, h, &device_addr);
+      if (s != Status::Pending) return s;
+      using Op = PendingRmw<std::decay_t<U>, std::decay_t<D>>;
+      return go_pending(new Op(std::forward<U>(update), std::forward<D>(done)), key, hash,
+                        device_addr, h.address());
+    }
+
+    /// Synchronous rmw: waits for the device when needed; never returns Pending.
+    template <class U>
+    Status rmw_sync(std::string_view key, U&& update) {
+      Status result = Status::Ok;
+      Status s = rmw(key, std::forward<U>(update), [&](Status st) { result = st; });
+      if (s == Status::Pending) {
+        complete_pending(true);
+        return result;
+      }
+      return s;
+    }
+
+    // ---------------------------------------------------------------- complete_pending
+    /// Delivers the results of this session's pending operations. With wait, returns only
+    /// when none is left. Returns true when nothing of this session is pending.
+    bool complete_pending(bool wait = false) {
+      for (;;) {
+        store_->device_->complete_pending(false);
+        store_->log_.help(slot_);
+        std::vector<PendingOp*> done;
+        {
+          std::lock_guard<std::mutex> g(state_->mu);
+          done.swap(state_->completed);
+        }
+        for (PendingOp* op : done) continue_pending(op);
+        if (state_->outstanding == 0) return true;
+        if (!wait) return false;
+        if (done.empty()) {
+          store_->device_->complete_pending(true);
+          std::this_thread::yield();
+        }
+      }
+    }
+
+   private:
+    friend class Store;
+    Session(Store* s, std::uint32_t slot)
+        : store_(s), slot_(slot), state_(std::make_unique<State>()) {
+      store_->epoch_.protect(slot_);
+    }
+
+    // ---- pending operations -------------------------------------------------------------
+    struct PendingOp;
+    struct State {
+      std::mutex mu;
+      std::vector<PendingOp*> completed;  // guarded by mu; pushed by I/O callbacks
+      std::size_t outstanding = 0;        // owner thread only
+      std::string scratch;                // owner thread only: copies of mutable values
+      ValueBuilder builder;               // owner thread only: rmw output
+    };
+    // A pending op owns a copy of the key and of the caller's callable, and the I/O buffer.
+    struct PendingOp {
+      virtual ~PendingOp() = default;
+      // Read: deliver the outcome. Rmw: found (or not) the old value on the device.
+      virtual void on_found(Session& s, Status st, const std::string_view* value) = 0;
+      virtual bool is_rmw() const = 0;
+      State* state = nullptr;
+      std::string key;
+      std::uint64_t hash = 0;
+      std::uint64_t address = 0;        // record being read
+      std::uint64_t entry_address = 0;  // rmw: the chain head when it went pending
+      AlignedBuffer buf;
+      std::uint32_t buf_offset = 0;  // record's offset in buf
+      std::uint32_t buf_valid = 0;   // bytes of buf from the record on
+      Status io_status = Status::Ok;
+    };
+    template <class F>
+    struct PendingRead final : PendingOp {
+      explicit PendingRead(F&& f) : cb(std::move(f)) {}
+      explicit PendingRead(const F& f) : cb(f) {}
+      void on_found(Session&, Status st, const std::string_view* value) override {
+        cb(st, value ? *value : std::string_view{});
+      }
+      bool is_rmw() const override { return false; }
+      F cb;
+    };
+    template <class U, class D>
+    struct PendingRmw final : PendingOp {
+      template <class UU, class DD>
+      PendingRmw(UU&& u, DD&& d) : update(std::forward<UU>(u)), done(std::forward<DD>(d)) {}
+      void on_found(Session& s, Status st, const std::string_view* value) override {
+        if (st != Status::Ok && st != Status::NotFound) {
+          done(st);
+          return;
+        }
+        done(s.rmw_after_device(this->key, this->hash, this->entry_address, value, update));
+      }
+      bool is_rmw() const override { return true; }
+      U update;
+      D done;
+    };
+
+    static void on_io_done(void* ctx, Status st, std::size_t bytes) {
+      auto* op = static_cast<PendingOp*>(ctx);
+      op->io_status = st;
+      if (st == Status::Ok && bytes < op->buf_offset + 16u) op->io_status = Status::IoError;
+      std::lock_guard<std::mutex> g(op->state->mu);
+      op->state->completed.push_back(op);
+    }
+
+    Status go_pending(PendingOp* op, std::string_view key, std::uint64_t hash,
+                      std::uint64_t address, std::uint64_t entry_address) {
+      op->state = state_.get();
+      op->key.assign(key);
+      op->hash = hash;
+      op->entry_address = entry_address;
+      ++state_->outstanding;
+      Status s = issue_read(op, address, kFirstReadBytes);
+      if (s != Status::Ok) {
+        --state_->outstanding;
+        delete op;
+        return s;
+      }
+      return Status::Pending;
+    }
+
+    static constexpr std::uint32_t kFirstReadBytes = 512;
+
+    Status issue_read(PendingOp* op, std::uint64_t address, std::uint32_t len) {
+      std::size_t align = std::max<std::size_t>(store_->device_->alignment(), 8);
+      std::uint64_t start = address / align * align;
+      std::uint64_t end = (address + len + align - 1) / align * align;
+      if (op->buf.size() < end - start) {
+        op->buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
+      }
+      op->address = address;
+      op->buf_offset = static_cast<std::uint32_t>(address - start);
+      op->buf_valid = static_cast<std::uint32_t>(end - address);
+      op->io_status = Status::Ok;
+      return store_->log_.read_async(start, op->buf.data(), static_cast<std::uint32_t>(end - start),
+                                     &Session::on_io_done, op);
+    }
+
+    // Runs on the owner thread inside complete_pending().
+    void continue_pending(PendingOp* op) {
+      auto finish = [&](Status st, const std::string_view* v) {
+        --state_->outstanding;
+        op->on_found(*this, st, v);
+        delete op;
+      };
+      if (op->io_status != Status::Ok) return finish(op->io_status, nullptr);
+      RecordView r(op->buf.data() + op->buf_offset);
+      std::uint32_t size = r.size();
+      if (r.lengths_word() == 0) return finish(Status::Corruption, nullptr);
+      if (size > op->buf_valid) {
+        Status s = issue_read(op, op->address, size);
+        if (s != Status::Ok) finish(s, nullptr);
+        return;
+      }
+      RecordHeader hdr = r.header();
+      if (r.key_equals(op->key) && !hdr.invalid()) {
+        if (hdr.tombstone()) return finish(Status::NotFound, nullptr);
+        std::string_view v(reinterpret_cast<const char*>(r.value_ptr()), r.value_len());
+        return finish(Status::Ok, &v);
+      }
+      std::uint64_t prev = hdr.previous();
+      if (prev < store_->log_.begin() || prev == 0) return finish(Status::NotFound, nullptr);
+      // Older records are further down the device (addresses in a chain only decrease).
+      Status s = issue_read(op, prev, kFirstReadBytes);
+      if (s != Status::Ok) finish(s, nullptr);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+    [[nodiscard]] bool key_ok(std::string_view key) const {
+      return !key.empty() && key.size() <= store_->cfg_.max_key_bytes;
+    }
+    void begin_op() {
+      ++serial_;
+      if (++since_refresh_ >= kRefreshInterval) [[unlikely]] refresh();
+    }
+
+    // Walks the in-memory part of the chain from addr. Ok (cb ran), NotFound, or Pending
+    // with addr set to the device address to read next.
+    template <class F>
+    Status read_in_memory(std::string_view key, std::uint64_t& addr, F& cb) {
+      const auto& log = store_->log_;
+      std::uint64_t head = log.head();
+      while (addr >= head) {
+        RecordView r(log.get(addr));
+        if (r.key_equals(key)) {
+          RecordHeader hdr = r.header();
+          if (hdr.invalid()) {
+            addr = hdr.previous();
+            continue;
+          }
+          if (hdr.tombstone()) return Status::NotFound;
+          read_value(r, addr, cb);
+          return Status::Ok;
+        }
+        addr = r.header().previous();
+      }
+      if (addr == 0 || addr < log.begin()) return Status::NotFound;
+      return Status::Pending;
+    }
+
+    // Delivers a record's value to cb without tearing: values up to 8 bytes are one atomic
+    // word; larger mutable values are copied under the record's seqlock; read-only values are
+    // immutable and handed out in place.
+    template <class F>
+    void read_value(const RecordView& r, std::uint64_t addr, F& cb) {
+      std::uint32_t len = r.value_len();
+      if (len <= 8) {
+        // acquire: pairs with the release store of an in-place update.
+        std::uint64_t w = std::atomic_ref<std::uint64_t>(
+                              *reinterpret_cast<std::uint64_t*>(r.value_ptr()))
+                              .load(std::memory_order_acquire);
+        char tmp[8];
+        std::memcpy(tmp, &w, 8);
+        cb(Status::Ok, std::string_view(tmp, len));
+        return;
+      }
+      if (addr < store_->log_.safe_read_only()) {
+        cb(Status::Ok, std::string_view(reinterpret_cast<const char*>(r.value_ptr()), len));
+        return;
+      }
+      std::string& scratch = state_->scratch;
+      auto seq = r.seqlock_ref();
+      for (;;) {
+        std::uint64_t s1 = seq.load(std::memory_order_acquire);
+        if (s1 & 1) {
+          std::this_thread::yield();
+          continue;
+        }
+        scratch.assign(reinterpret_cast<const char*>(r.value_ptr()), len);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (seq.load(std::memory_order_relaxed) == s1) break;
+      }
+      cb(Status::Ok, std::string_view(scratch));
+    }
+
+    // ---- in-place primitives (mutable region only; see record.h for the header flags) -----
+
+    // Takes the record's write lock. false when it is sealed, deleted or invalid: the caller
+    // appends instead. acquire: the holder sees the previous holder's value bytes.
+    static bool lock_record(const RecordView& r) {
+      auto h = r.header_ref();
+      std::uint64_t w = h.load(std::memory_order_acquire);
+      for (;;) {
+        if (w & (RecordHeader::kSealedBit | RecordHeader::kTombstoneBit |
+                 RecordHeader::kInvalidBit)) {
+          return false;
+        }
+        if (w & RecordHeader::kLockBit) {
+          __builtin_ia32_pause();
+          w = h.load(std::memory_order_acquire);
+          continue;
+        }
+        if (h.compare_exchange_weak(w, w | RecordHeader::kLockBit, std::memory_order_acquire)) {
+          return true;
+        }
+      }
+    }
+    // release: the value bytes written under the lock happen-before the next holder's.
+    static void unlock_record(const RecordView& r) {
+      r.header_ref().fetch_and(~RecordHeader::kLockBit, std::memory_order_release);
+    }
+    // Releases the lock and seals in one store (the holder is about to copy it to the tail).
+    static void seal_locked(const RecordView& r) {
+      auto h = r.header_ref();
+      std::uint64_t w = h.load(std::memory_order_relaxed);  // only the holder changes it now
+      h.store((w | RecordHeader::kSealedBit) & ~RecordHeader::kLockBit, std::memory_order_release);
+    }
+    // Freezes the value (no in-place writer can start or still be inside). false when the
+    // record is deleted (the key is absent). acq_rel: the sealer sees the last value written.
+    static bool seal_record(const RecordView& r) {
+      auto h = r.header_ref();
+      std::uint64_t w = h.load(std::memory_order_acquire);
+      for (;;) {
+        if (w & RecordHeader::kTombstoneBit) return false;
+        if (w & RecordHeader::kSealedBit) return true;
+        if (w & RecordHeader::kLockBit) {
+          __builtin_ia32_pause();
+          w = h.load(std::memory_order_acquire);
+          continue;
+        }
+        if (h.compare_exchange_weak(w, w | RecordHeader::kSealedBit, std::memory_order_acq_rel)) {
+          return true;
+        }
+      }
+    }
+    // Sets the tombstone in place. 1 = deleted now, 0 = was already deleted, -1 = sealed or
+    // invalid (append a tombstone instead).
+    static int tombstone_in_place(const RecordView& r) {
+      auto h = r.header_ref();
+      std::uint64_t w = h.load(std::memory_order_acquire);
+      for (;;) {
+        if (w & RecordHeader::kTombstoneBit) return 0;
+        if (w & (RecordHeader::kSealedBit | RecordHeader::kInvalidBit)) return -1;
+        if (w & RecordHeader::kLockBit) {
+          __builtin_ia32_pause();
+          w = h.load(std::memory_order_acquire);
+          continue;
+        }
+        // release: pairs with the acquire header() of readers.
+        if (h.compare_exchange_weak(w, w | RecordHeader::kTombstoneBit,
+                                    std::memory_order_acq_rel)) {
+          return 1;
+        }
+      }
+    }
+    // Writes a value of the record's own length; the caller holds the record lock.
+    static void write_value_locked(const RecordView& r, std::string_view value) {
+      if (value.size() <= 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, value.data(), value.size());
+        // release: readers acquire the word.
+        std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(r.value_ptr()))
+            .store(w, std::memory_order_release);
+        return;
+      }
+      // Seqlock for readers: odd while the bytes change.
+      auto seq = r.seqlock_ref();
+      std::uint64_t s = seq.load(std::memory_order_relaxed);
+      seq.store(s + 1, std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_release);
+      std::memcpy(r.value_ptr(), value.data(), value.size());
+      seq.store(s + 2, std::memory_order_release);
+    }
+
+    // Appends a record and swings the entry from h's chain head to it. Ok; Busy when the
+    // entry changed (h refreshed: caller re-examines); or an error.
+    Status append(std::string_view key, std::string_view value, bool tombstone, Handle& h) {
+      std::uint32_t size = hlog::record_size(static_cast<std::uint32_t>(key.size()),
+                                             static_cast<std::uint32_t>(value.size()));
+      std::uint64_t addr = 0;
+      if (Status s = allocate(size, &addr); s != Status::Ok) return s;
+      std::byte* p = store_->log_.get(addr);
+      RecordView::write(p,
+                        RecordHeader::make(h.address(), store_->version_.load(std::memory_order_relaxed),
+                                           tombstone),
+                        key, value);
+      if (store_->index_.try_update(h, addr)) return Status::Ok;
+      // Lost the race: nobody can reach this record; mark it invalid for scans.
+      RecordView(p).header_ref().fetch_or(RecordHeader::kInvalidBit, std::memory_order_relaxed);
+      if (Status s = store_->index_.find_or_create(hash_key(key), h); s != Status::Ok) return s;
+      return Status::Busy;
+    }
+
+    Status allocate(std::uint32_t size, std::uint64_t* addr) {
+      for (std::uint32_t spins = 0;; ++spins) {
+        Status s = store_->log_.allocate(size, addr);
+        if (s == Status::Ok) [[likely]] return s;
+        if (Status e = store_->log_.flush_error(); e != Status::Ok) return e;
+        // The next page's frame is still being flushed / evicted: help and retry.
+        store_->log_.help(slot_);
+        if (spins > 16) std::this_thread::yield();
+      }
+    }
+
+    // RMW against the in-memory chain. Ok / Aborted / error, or Pending with *device_addr
+    // set when the newest record of the key can only be on the device.
+    template <class U>
+    Status rmw_in_memory(std::string_view key, U& update, Handle& h, std::uint64_t* device_addr) {
+      auto& log = store_->log_;
+      for (;;) {
+        std::uint64_t head_addr = h.address();
+        std::uint64_t a = head_addr;
+        std::uint64_t head = log.head();
+        bool found = false;
+        RecordView r(nullptr);
+        while (a >= head && a != 0) {
+          RecordView cand(log.get(a));
+          if (cand.key_equals(key) && !cand.header().invalid()) {
+            r = cand;
+            found = true;
+            break;
+          }
+          a = cand.header().previous();
+        }
+        if (!found && a != 0 && a >= log.begin()) {
+          *device_addr = a;
+          return Status::Pending;
+        }
+        bool live = found && !r.header().tombstone();
+        ValueBuilder& out = state_->builder;
+        if (live && a >= log.safe_read_only()) {
+          if (a >= log.read_only() && lock_record(r)) {
+            // Mutable: update in place under the record lock.
+            Status s = rmw_locked(r, update, out);
+            if (s != Status::Busy) return s;
+            // New length: the record is now sealed and out holds the new value: append it.
+            s = append(key, out.view(), false, h);
+            if (s != Status::Busy) return s;
+            continue;
+          }
+          // Fuzzy region, or locked out (sealed / deleted meanwhile): freeze, then copy.
+          live = seal_record(r);
+        }
+        bool write;
+        if (live) {
+          std::string_view old = stable_value(r);
+          write = update(&old, out);
+        } else {
+          write = update(static_cast<const std::string_view*>(nullptr), out);
+        }
+        if (!write) return Status::Aborted;
+        Status s = append(key, out.view(), false, h);
+        if (s != Status::Busy) return s;
+      }
+    }
+
+    void refresh_handle(std::string_view key, Handle& h) {
+      (void)store_->index_.find_or_create(hash_key(key), h);
+    }
+
+    // The value of a record that cannot change any more (read-only, sealed, or locked by
+    // this thread). Small values are one word; copy it out to the session's scratch.
+    std::string_view stable_value(const RecordView& r) {
+      std::uint32_t len = r.value_len();
+      if (len <= 8) {
+        std::uint64_t w = std::atomic_ref<std::uint64_t>(
+                              *reinterpret_cast<std::uint64_t*>(r.value_ptr()))
+                              .load(std::memory_order_acquire);
+        state_->scratch.assign(reinterpret_cast<const char*>(&w), len);
+        return state_->scratch;
+      }
+      return {reinterpret_cast<const char*>(r.value_ptr()), len};
+    }
+
+    // RMW of a record whose lock this thread holds. Ok / Aborted (lock released), or Busy:
+    // the new value has another length, the record was sealed and out holds the new value.
+    template <class U>
+    Status rmw_locked(const RecordView& r, U& update, ValueBuilder& out) {
+      std::string_view oldv = stable_value(r);
+      if (!update(&oldv, out)) {
+        unlock_record(r);
+        return Status::Aborted;
+      }
+      if (out.size() == r.value_len()) {
+        write_value_locked(r, out.view());
+        unlock_record(r);
+        return Status::Ok;
+      }
+      seal_locked(r);
+      return Status::Busy;
+    }
+
+    // Second half of a pending rmw: the device gave the newest on-device value (or none).
+    // If the chain head moved meanwhile, a newer record may exist in memory: start over.
+    template <class U>
+    Status rmw_after_device(const std::string& key, std::uint64_t hash,
+                            std::uint64_t entry_address, const std::string_view* old, U& update) {
+      Handle h;
+      if (Status s = store_->index_.find_or_create(hash, h); s != Status::Ok) return s;
+      if (h.address() == entry_address) {
+        ValueBuilder& out = state_->builder;
+        std::string copy;
+        const std::string_view* oldp = old;
+        std::string_view oldv;
+        if (old != nullptr) {
+          copy.assign(*old);  // the I/O buffer stays valid, but update may be re-entered
+          oldv = copy;
+          oldp = &oldv;
+        }
+        if (!update(oldp, out)) return Status::Aborted;
+        Status s = append(key, out.view(), false, h);
+        if (s != Status::Busy) return s;
+      }
+      // Start over (rarely): complete synchronously, on this thread, inside complete_pending.
+      for (;;) {
+        std::uint64_t dev = 0;
+        Status s = rmw_in_memory(key, update, h, &dev);
+        if (s != Status::Pending) return s;
+        std::string value;
+        bool present = false;
+        Status rs = read_device_chain(key, dev, &value, &present);
+        if (rs != Status::Ok) return rs;
+        std::uint64_t seen = h.address();
+        (void)store_->index_.find_or_create(hash, h);
+        if (h.address() != seen) continue;
+        ValueBuilder& out = state_->builder;
+        std::string_view v(value);
+        if (!update(present ? &v : nullptr, out)) return Status::Aborted;
+        s = append(key, out.view(), false, h);
+        if (s != Status::Busy) return s;
+      }
+    }
+
+    // Synchronous walk of the on-device part of a chain (rare restart path).
+    Status read_device_chain(const std::string& key, std::uint64_t addr, std::string* value,
+                             bool* present) {
+      *present = false;
+      std::size_t align = std::max<std::size_t>(store_->device_->alignment(), 8);
+      while (addr != 0 && addr >= store_->log_.begin()) {
+        std::uint32_t len = kFirstReadBytes;
+        for (;;) {
+          std::uint64_t start = addr / align * align;
+          std::uint64_t end = (addr + len + align - 1) / align * align;
+          AlignedBuffer buf(end - start, std::max<std::size_t>(align, 64));
+          struct Sync {
+            std::atomic<bool> done{false};
+            Status st = Status::Ok;
+          } sync;
+          Status s = store_->device_->read_async(
+              start, buf.data(), static_cast<std::uint32_t>(end - start),
+              [](void* c, Status st, std::size_t) {
+                auto* y = static_cast<Sync*>(c);
+                y->st = st;
+                y->done.store(true, std::memory_order_release);
+              },
+              &sync);
+          if (s != Status::Ok) return s;
+          while (!sync.done.load(std::memory_order_acquire)) store_->device_->complete_pending(true);
+          if (sync.st != Status::Ok) return sync.st;
+          RecordView r(buf.data() + (addr - start));
+          if (r.lengths_word() == 0) return Status::Corruption;
+          if (r.size() > end - addr) {
+            len = r.size();
+            continue;
+          }
+          RecordHeader hdr = r.header();
+          if (r.key_equals(key) && !hdr.invalid()) {
+            if (!hdr.tombstone()) {
+              value->assign(reinterpret_cast<const char*>(r.value_ptr()), r.value_len());
+              *present = true;
+            }
+            return Status::Ok;
+          }
+          addr = hdr.previous();
+          break;
+        }
+      }
+      return Status::Ok;
+    }
+
+    Store* store_;
+    std::uint32_t slot_ = 0;
+    std::uint64_t serial_ = 0;
+    std::uint32_t since_refresh_ = 0;
+    std::unique_ptr<State> state_;
+  };
+};
+
+}  // namespace rskv

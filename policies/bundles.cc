@@ -1,0 +1,8 @@
+// Explicit instantiation of every bundle: the engine is compiled once per combination here.
+#include "policies/bundles.h"
+
+namespace rskv {
+
+template class Store<index::ChainedIndex, device::MemoryDevice, gc::NoGc>;
+
+}  // namespace rskv
