@@ -47,7 +47,9 @@ class EpochManager {
   EpochManager() {
     for (auto& d : drain_) d.epoch.store(kFree, std::memory_order_relaxed);
   }
-  ~EpochManager() { drain_all_on_shutdown(); }
+  // Actions still registered at destruction are dropped, not run: their owners (the log,
+  // the index) drain what they need in their own destructors, while they still exist.
+  ~EpochManager() = default;
   EpochManager(const EpochManager&) = delete;
   EpochManager& operator=(const EpochManager&) = delete;
 
@@ -172,18 +174,6 @@ class EpochManager {
       ++ran;
     }
     return ran;
-  }
-
-  void drain_all_on_shutdown() {
-    // No session may be protected at destruction; run what remains so nothing leaks.
-    for (auto& d : drain_) {
-      std::uint64_t e = d.epoch.load(std::memory_order_acquire);
-      if (e < kLocked && d.action) {
-        Action act = std::move(d.action);
-        d.epoch.store(kFree, std::memory_order_relaxed);
-        act();
-      }
-    }
   }
 
   alignas(kCacheLineSize) std::atomic<std::uint64_t> current_{1};

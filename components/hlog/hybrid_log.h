@@ -106,6 +106,13 @@ class HybridLog {
     flushed_until_.store(0, std::memory_order_relaxed);
     flush_issued_until_.store(0, std::memory_order_relaxed);
   }
+  /// No thread may be protected any more: run due region-shift actions and wait for every
+  /// flush callback, which reference this log.
+  ~HybridLog() {
+    epoch_.drain();
+    device_.complete_pending(true);
+    epoch_.drain();
+  }
   HybridLog(const HybridLog&) = delete;
   HybridLog& operator=(const HybridLog&) = delete;
 
