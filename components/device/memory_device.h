@@ -60,8 +60,18 @@ class MemoryDevice {
     return Status::Ok;
   }
 
-  std::size_t complete_pending(bool /*wait*/) {
+  std::size_t complete_pending(bool wait) {
     if (!deferred_) return 0;
+    // Delivery is serialised by deliver_mu_ so that a waiting call, once it holds the mutex,
+    // knows no other thread is still running callbacks it took from the queue: every I/O
+    // accepted before the call is then either delivered or in the queue it drains. Without
+    // wait, a busy deliverer means someone else is delivering: return at once.
+    std::unique_lock<std::mutex> deliver(deliver_mu_, std::defer_lock);
+    if (wait) {
+      deliver.lock();
+    } else if (!deliver.try_lock()) {
+      return 0;
+    }
     std::vector<Completion> batch;
     {
       std::lock_guard<std::mutex> g(queue_mu_);
@@ -166,6 +176,7 @@ class MemoryDevice {
   mutable std::mutex segments_mu_;
   std::vector<std::unique_ptr<AlignedBuffer>> segments_;  // guarded by segments_mu_
   std::atomic<std::uint64_t> truncated_{0};
+  std::mutex deliver_mu_;  // held while a complete_pending() call runs callbacks
   std::mutex queue_mu_;
   std::vector<Completion> queue_;  // guarded by queue_mu_
   // Statistics: relaxed, counters only (nobody orders other data by them).

@@ -574,11 +574,21 @@ class Store {
       cb(Status::Ok, std::string_view(scratch));
     }
 
+    // Spin briefly, then yield: the lock holder may be descheduled (oversubscribed runs).
+    static void backoff(std::uint32_t& spins) {
+      if (++spins < 64) {
+        __builtin_ia32_pause();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+
     // ---- in-place primitives (mutable region only; see record.h for the header flags) -----
 
     // Takes the record's write lock. false when it is sealed, deleted or invalid: the caller
     // appends instead. acquire: the holder sees the previous holder's value bytes.
     static bool lock_record(const RecordView& r) {
+      std::uint32_t spins = 0;
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
       for (;;) {
@@ -587,7 +597,7 @@ class Store {
           return false;
         }
         if (w & RecordHeader::kLockBit) {
-          __builtin_ia32_pause();
+          backoff(spins);
           w = h.load(std::memory_order_acquire);
           continue;
         }
@@ -609,13 +619,14 @@ class Store {
     // Freezes the value (no in-place writer can start or still be inside). false when the
     // record is deleted (the key is absent). acq_rel: the sealer sees the last value written.
     static bool seal_record(const RecordView& r) {
+      std::uint32_t spins = 0;
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
       for (;;) {
         if (w & RecordHeader::kTombstoneBit) return false;
         if (w & RecordHeader::kSealedBit) return true;
         if (w & RecordHeader::kLockBit) {
-          __builtin_ia32_pause();
+          backoff(spins);
           w = h.load(std::memory_order_acquire);
           continue;
         }
@@ -627,13 +638,14 @@ class Store {
     // Sets the tombstone in place. 1 = deleted now, 0 = was already deleted, -1 = sealed or
     // invalid (append a tombstone instead).
     static int tombstone_in_place(const RecordView& r) {
+      std::uint32_t spins = 0;
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
       for (;;) {
         if (w & RecordHeader::kTombstoneBit) return 0;
         if (w & (RecordHeader::kSealedBit | RecordHeader::kInvalidBit)) return -1;
         if (w & RecordHeader::kLockBit) {
-          __builtin_ia32_pause();
+          backoff(spins);
           w = h.load(std::memory_order_acquire);
           continue;
         }
