@@ -4,5 +4,7 @@
 namespace rskv {
 
 template class Store<index::ChainedIndex, device::MemoryDevice, gc::NoGc>;
+template class Store<index::ChainedIndex, device::FileDevice, gc::NoGc>;
+template class Store<index::ChainedIndex, device::IoUringDevice, gc::NoGc>;
 
 }  // namespace rskv

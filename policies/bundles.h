@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "components/common/result.h"
+#include "components/device/file_device.h"
+#include "components/device/io_uring_device.h"
 #include "components/device/memory_device.h"
 #include "components/gc/gc.h"
 #include "components/index/chained/chained_index.h"
@@ -21,9 +23,11 @@
 namespace rskv {
 
 using ChainedMemoryNone = Store<index::ChainedIndex, device::MemoryDevice, gc::NoGc>;
+using ChainedFileNone = Store<index::ChainedIndex, device::FileDevice, gc::NoGc>;
+using ChainedIoUringNone = Store<index::ChainedIndex, device::IoUringDevice, gc::NoGc>;
 
 /// Every compiled bundle, in the order --list prints them.
-using AllBundles = std::tuple<ChainedMemoryNone>;
+using AllBundles = std::tuple<ChainedMemoryNone, ChainedFileNone, ChainedIoUringNone>;
 
 namespace detail {
 template <class S>
@@ -106,5 +110,7 @@ Result<void> with_bundle(std::string_view index, std::string_view device, std::s
 }
 
 extern template class Store<index::ChainedIndex, device::MemoryDevice, gc::NoGc>;
+extern template class Store<index::ChainedIndex, device::FileDevice, gc::NoGc>;
+extern template class Store<index::ChainedIndex, device::IoUringDevice, gc::NoGc>;
 
 }  // namespace rskv

@@ -47,6 +47,8 @@ concept DevicePolicy = requires(D& d, const D& cd, const DeviceConfig& cfg, std:
                                 void* ctx, bool wait) {
   // The name configs use ("memory", "file", "io_uring").
   { D::kName } -> std::convertible_to<std::string_view>;
+  // true when data outlives the process (the store then owns a locked store directory).
+  { D::kPersistent } -> std::convertible_to<bool>;
   // Opens (creating if needed) the device described by cfg; cold path, clear error messages.
   { D::open(cfg) } -> std::same_as<Result<std::unique_ptr<D>>>;
   // Queues a write of len bytes from cbuf at offset. Returns Ok when accepted (cb will run),

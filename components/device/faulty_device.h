@@ -56,6 +56,7 @@ template <DevicePolicy Inner>
 class FaultyDevice {
  public:
   static constexpr std::string_view kName = Inner::kName;
+  static constexpr bool kPersistent = Inner::kPersistent;
 
   /// Opens Inner with `cfg`; faults start off (set_faults / schedule().fail_next turn them on).
   static Result<std::unique_ptr<FaultyDevice>> open(const DeviceConfig& cfg) {

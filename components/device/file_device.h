@@ -36,6 +36,7 @@ namespace rskv::device {
 class FileDevice {
  public:
   static constexpr std::string_view kName = "file";
+  static constexpr bool kPersistent = true;
 
   static Result<std::unique_ptr<FileDevice>> open(const DeviceConfig& cfg);
 

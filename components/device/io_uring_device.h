@@ -59,6 +59,7 @@ namespace rskv::device {
 class IoUringDevice {
  public:
   static constexpr std::string_view kName = "io_uring";
+  static constexpr bool kPersistent = true;
   static constexpr std::uint32_t kMaxRings = 4;
   static constexpr std::uint32_t kSubmitBatch = 16;
   static constexpr std::uint32_t kMaxQueueDepth = 4096;

@@ -30,6 +30,7 @@ namespace rskv::device {
 class MemoryDevice {
  public:
   static constexpr std::string_view kName = "memory";
+  static constexpr bool kPersistent = false;
 
   explicit MemoryDevice(const DeviceConfig& cfg)
       : segment_bytes_(std::bit_ceil(std::max<std::uint64_t>(cfg.segment_bytes, 1u << 16))),

@@ -42,6 +42,8 @@
 #include "components/common/hash.h"
 #include "components/common/result.h"
 #include "components/common/status.h"
+#include "components/device/fs.h"
+#include "components/device/store_dir.h"
 #include "components/epoch/epoch.h"
 #include "components/hlog/hybrid_log.h"
 #include "components/hlog/record.h"
@@ -67,14 +69,40 @@ class Store {
   using GcType = Gc;
   static constexpr std::uint32_t kRefreshInterval = 256;
 
+  /// Opens a new store. A persistent device gets a store directory (cfg.path): created if
+  /// missing, locked exclusively, its metadata written; a directory that already holds a
+  /// store is refused (recovery is not built yet), naming the stored policies when they
+  /// differ. The memory device keeps nothing and leaves the directory alone.
   static Result<std::unique_ptr<Store>> open(const StoreConfig& cfg) {
     if (Result<void> v = cfg.validate(); !v) return v.error();
     DeviceConfig dcfg = cfg.device;
     if (dcfg.path.empty()) dcfg.path = cfg.path;
+    std::unique_ptr<device::StoreDir> dir;
+    if constexpr (Device::kPersistent) {
+      if (cfg.path.empty()) {
+        return make_error(Status::InvalidArgument,
+                          std::string("the ") + std::string(Device::kName) +
+                              " device needs a store directory: set StoreConfig::path");
+      }
+      static device::OsFileSystem os_fs;
+      Result<std::unique_ptr<device::StoreDir>> d = device::StoreDir::open(os_fs, cfg.path);
+      if (!d) return d.error();
+      dir = std::move(d).value();
+      device::StoreMeta want;
+      want.index = std::string(Index::kName);
+      want.device = std::string(Device::kName);
+      want.gc = std::string(Gc::kName);
+      want.page_bytes = std::uint64_t{1} << cfg.effective_page_bits();
+      want.segment_bytes = dcfg.segment_bytes;
+      if (Result<void> r = dir->prepare_new_store(want); !r) return r.error();
+      dcfg.path = dir->path();
+    }
     Result<std::unique_ptr<Device>> dev = Device::open(dcfg);
     if (!dev) return dev.error();
     try {
-      return std::unique_ptr<Store>(new Store(cfg, std::move(dev).value()));
+      auto store = std::unique_ptr<Store>(new Store(cfg, std::move(dev).value()));
+      store->dir_ = std::move(dir);
+      return store;
     } catch (const std::bad_alloc&) {
       return make_error(Status::OutOfMemory, "cannot allocate the log frames (" +
                                                  std::to_string(cfg.memory_bytes) +
@@ -192,6 +220,7 @@ class Store {
   }
 
   StoreConfig cfg_;
+  std::unique_ptr<device::StoreDir> dir_;  // persistent devices: holds the directory lock
   epoch::EpochManager epoch_;
   std::unique_ptr<Device> device_;
   hlog::HybridLog<Device> log_;

@@ -34,7 +34,7 @@ TEST(ParseOptions, Defaults) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value().dir, "/tmp/store");
   EXPECT_EQ(r.value().index, "chained");
-  EXPECT_EQ(r.value().device, "memory");
+  EXPECT_EQ(r.value().device, "file");
   EXPECT_EQ(r.value().gc, "none");
   EXPECT_EQ(r.value().memory_bytes, 64u << 20);
   EXPECT_FALSE(r.value().help);

@@ -16,7 +16,7 @@
 namespace rskv::cli {
 
 inline constexpr std::string_view kDefaultIndex = "chained";
-inline constexpr std::string_view kDefaultDevice = "memory";  // issue 7 makes it "file"
+inline constexpr std::string_view kDefaultDevice = "file";
 inline constexpr std::string_view kDefaultGc = "none";
 inline constexpr std::string_view kDefaultMemory = "64MiB";
 inline constexpr std::uint64_t kDefaultMemoryBytes = 64ull << 20;
