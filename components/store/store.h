@@ -31,6 +31,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -311,6 +312,147 @@ class Store {
       std::uint64_t hash = hash_key(key);
       Handle h;
       if (Status s = store_->index_.find_or_create(hash, h); s != Status::Ok) return s;
+      return upsert_at(key, value, h);
+    }
+
+    // ------------------------------------------------------------------------- batches
+    // Batched operations overlap the cache misses of many keys: hash the whole batch and
+    // prefetch every bucket, then find every entry and prefetch every record, then complete
+    // each element. statuses[i] is element i's Status, exactly what the single operation
+    // would have returned. Elements that complete at once are applied in order (a key
+    // repeated in a batch sees its earlier elements); a Pending element takes effect when it
+    // completes in complete_pending(), as a single pending operation would.
+    static constexpr std::size_t kBatchChunk = 32;
+
+    /// cb(std::size_t i, Status, std::string_view value): runs for element i when it is
+    /// found (before read_batch returns) or, for Pending elements, inside complete_pending()
+    /// with the final status. cb must be copyable (a pending element keeps a copy).
+    template <class F>
+    void read_batch(std::span<const std::string_view> keys, Status* statuses, F&& cb) noexcept {
+      std::uint64_t hashes[kBatchChunk];
+      Handle handles[kBatchChunk];
+      bool found[kBatchChunk];
+      for (std::size_t base = 0; base < keys.size(); base += kBatchChunk) {
+        const std::size_t n = std::min(kBatchChunk, keys.size() - base);
+        for (std::size_t j = 0; j < n; ++j) {
+          hashes[j] = hash_key(keys[base + j]);
+          prefetch_bucket(hashes[j]);
+        }
+        const std::uint64_t head = store_->log_.head();
+        for (std::size_t j = 0; j < n; ++j) {
+          found[j] = store_->index_.find(hashes[j], handles[j]);
+          std::uint64_t a = handles[j].address();
+          if (found[j] && a >= head) __builtin_prefetch(store_->log_.get(a));
+        }
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::size_t i = base + j;
+          const std::string_view key = keys[i];
+          if (!key_ok(key)) [[unlikely]] {
+            statuses[i] = Status::InvalidArgument;
+            continue;
+          }
+          begin_op();
+          if (!found[j]) {
+            statuses[i] = Status::NotFound;
+            continue;
+          }
+          std::uint64_t addr = handles[j].address();
+          auto element_cb = [&cb, i](Status st, std::string_view v) { cb(i, st, v); };
+          Status s = read_in_memory(key, addr, element_cb);
+          if (s == Status::Pending) {
+            auto owned = [cb, i](Status st, std::string_view v) mutable { cb(i, st, v); };
+            s = go_pending(new PendingRead<decltype(owned)>(std::move(owned)), key, hashes[j],
+                           addr, 0);
+          }
+          statuses[i] = s;
+        }
+      }
+    }
+
+    /// Upserts keys[i] = values[i]; never Pending.
+    void upsert_batch(std::span<const std::string_view> keys,
+                      std::span<const std::string_view> values, Status* statuses) noexcept {
+      std::uint64_t hashes[kBatchChunk];
+      for (std::size_t base = 0; base < keys.size(); base += kBatchChunk) {
+        const std::size_t n = std::min(kBatchChunk, keys.size() - base);
+        for (std::size_t j = 0; j < n; ++j) {
+          hashes[j] = hash_key(keys[base + j]);
+          prefetch_bucket(hashes[j]);
+        }
+        prefetch_records(hashes, n);
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::size_t i = base + j;
+          if (!key_ok(keys[i]) || values[i].size() > store_->cfg_.max_value_bytes) [[unlikely]] {
+            statuses[i] = Status::InvalidArgument;
+            continue;
+          }
+          begin_op();
+          Handle h;
+          Status s = store_->index_.find_or_create(hashes[j], h);
+          statuses[i] = s == Status::Ok ? upsert_at(keys[i], values[i], h) : s;
+        }
+      }
+    }
+
+    /// Applies update to every key; done(std::size_t i, Status) runs for elements that went
+    /// Pending, inside complete_pending(). update and done must be copyable.
+    template <class U, class D>
+    void rmw_batch(std::span<const std::string_view> keys, U&& update, Status* statuses,
+                   D&& done) noexcept {
+      std::uint64_t hashes[kBatchChunk];
+      for (std::size_t base = 0; base < keys.size(); base += kBatchChunk) {
+        const std::size_t n = std::min(kBatchChunk, keys.size() - base);
+        for (std::size_t j = 0; j < n; ++j) {
+          hashes[j] = hash_key(keys[base + j]);
+          prefetch_bucket(hashes[j]);
+        }
+        prefetch_records(hashes, n);
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::size_t i = base + j;
+          const std::string_view key = keys[i];
+          if (!key_ok(key)) [[unlikely]] {
+            statuses[i] = Status::InvalidArgument;
+            continue;
+          }
+          begin_op();
+          Handle h;
+          Status s = store_->index_.find_or_create(hashes[j], h);
+          if (s != Status::Ok) {
+            statuses[i] = s;
+            continue;
+          }
+          std::uint64_t device_addr = 0;
+          s = rmw_in_memory(key, update, h, &device_addr);
+          if (s == Status::Pending) {
+            auto owned_done = [done, i](Status st) mutable { done(i, st); };
+            using Op = PendingRmw<std::decay_t<U>, decltype(owned_done)>;
+            s = go_pending(new Op(update, std::move(owned_done)), key, hashes[j], device_addr,
+                           h.address());
+          }
+          statuses[i] = s;
+        }
+      }
+    }
+
+   private:
+    void prefetch_bucket(std::uint64_t hash) const {
+      if constexpr (requires(const Index& idx) { idx.prefetch(hash); }) {
+        store_->index_.prefetch(hash);
+      }
+    }
+    // Finds each hash's entry (without creating it) and prefetches the record it points at.
+    void prefetch_records(const std::uint64_t* hashes, std::size_t n) const {
+      const std::uint64_t head = store_->log_.head();
+      for (std::size_t j = 0; j < n; ++j) {
+        Handle h;
+        if (store_->index_.find(hashes[j], h) && h.address() >= head) {
+          __builtin_prefetch(store_->log_.get(h.address()), 1);
+        }
+      }
+    }
+
+    // Upsert once the entry is known (single and batched paths).
+    Status upsert_at(std::string_view key, std::string_view value, Handle& h) noexcept {
       for (;;) {
         std::uint64_t head_addr = h.address();
         std::uint64_t ro = store_->log_.read_only();
@@ -332,6 +474,7 @@ class Store {
       }
     }
 
+   public:
     // -------------------------------------------------------------------------- delete
     Status remove(std::string_view key) noexcept {
       if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;

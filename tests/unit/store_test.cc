@@ -289,3 +289,92 @@ TEST(Store, RandomOpsMatchModel) {
 
 }  // namespace
 }  // namespace rskv
+
+namespace rskv {
+namespace {
+
+// Batched read/upsert/rmw give exactly the results of the same operations one by one: random
+// batches with repeated keys, absent keys and keys whose records are only on the device.
+TEST(StoreBatch, BatchEqualsOneByOne) {
+  StoreConfig cfg = test::small_config(64 * 1024, true, 512);
+  cfg.page_bits = 14;
+  auto a = std::move(TestStore::open(cfg)).value();  // batched
+  auto b = std::move(TestStore::open(cfg)).value();  // one by one
+  auto sa = std::move(a->start_session()).value();
+  auto sb = std::move(b->start_session()).value();
+  constexpr int kKeys = 3000;
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(sa.upsert(key_of(i), value_of(i, 0, 40)), Status::Ok);
+    ASSERT_EQ(sb.upsert(key_of(i), value_of(i, 0, 40)), Status::Ok);
+  }
+  ASSERT_GT(a->stats().head, 64u * 1024);  // the oldest keys are only on the device
+  std::mt19937_64 rng(test::test_seed());
+  int pending_elements = 0;
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t n = 1 + rng() % 48;
+    std::vector<std::string> key_store(n), value_store(n);
+    std::vector<std::string_view> keys(n), values(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t k = rng() % 8 == 0 ? kKeys + rng() % 100 : rng() % kKeys;  // some absent
+      if (i > 0 && rng() % 6 == 0) k = std::stoull(key_store[rng() % i].substr(4));  // repeat
+      key_store[i] = key_of(k);
+      value_store[i] = value_of(k, round, 1 + rng() % 60);
+      keys[i] = key_store[i];
+      values[i] = value_store[i];
+    }
+    std::vector<Status> st(n, Status::Busy);
+    switch (rng() % 3) {
+      case 0: {  // reads
+        std::vector<std::pair<Status, std::string>> got_a(n, {Status::NotFound, ""}), got_b = got_a;
+        sa.read_batch(keys, st.data(), [&](std::size_t i, Status s, std::string_view v) {
+          got_a[i] = {s, std::string(v)};
+        });
+        for (std::size_t i = 0; i < n; ++i) pending_elements += st[i] == Status::Pending;
+        sa.complete_pending(true);
+        for (std::size_t i = 0; i < n; ++i) {
+          std::string out;
+          Status s = sb.get(keys[i], out);
+          got_b[i] = {s, s == Status::Ok ? out : ""};
+          ASSERT_EQ(got_a[i], got_b[i]) << "round " << round << " element " << i;
+        }
+        break;
+      }
+      case 1: {  // upserts
+        sa.upsert_batch(keys, values, st.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(st[i], sb.upsert(keys[i], values[i]));
+        }
+        break;
+      }
+      default: {  // rmw: append a marker (length changes, copies from every region)
+        auto update = [](const std::string_view* old, ValueBuilder& out) {
+          std::string v = old ? std::string(old->substr(0, 30)) : std::string("new");
+          out.assign(v + "!");
+          return true;
+        };
+        std::vector<Status> done(n, Status::Busy);
+        sa.rmw_batch(keys, update, st.data(), [&](std::size_t i, Status s) { done[i] = s; });
+        sa.complete_pending(true);
+        for (std::size_t i = 0; i < n; ++i) {
+          Status final_a = st[i] == Status::Pending ? done[i] : st[i];
+          pending_elements += st[i] == Status::Pending;
+          ASSERT_EQ(final_a, sb.rmw_sync(keys[i], update)) << "round " << round;
+        }
+        break;
+      }
+    }
+  }
+  EXPECT_GT(pending_elements, 0);
+  // Final states agree on every key.
+  std::string va, vb;
+  for (int i = 0; i < kKeys + 100; ++i) {
+    Status x = sa.get(key_of(i), va), y = sb.get(key_of(i), vb);
+    ASSERT_EQ(x, y) << i;
+    if (x == Status::Ok) {
+      ASSERT_EQ(va, vb) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rskv
