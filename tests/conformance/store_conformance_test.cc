@@ -198,3 +198,41 @@ INSTANTIATE_TYPED_TEST_SUITE_P(AllBundles, StoreConformance, ToTypes<AllBundles>
 
 }  // namespace
 }  // namespace rskv
+
+namespace rskv {
+namespace {
+
+// One session issues 64 reads below head before complete_pending(): the io_uring device has
+// at least 32 of them in flight at once, with O_DIRECT in effect on ext4-like file systems.
+TEST(StoreIoUring, ManyReadsInFlightPerSession) {
+  StoreConfig c = test::small_config(8u << 20, false, 4096);
+  c.path = (test::test_dir() / "store").string();
+  c.device.direct_io = true;
+  c.device.segment_bytes = 64ull << 20;
+  auto opened = ChainedIoUringNone::open(c);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto store = std::move(opened).value();
+  auto s = std::move(store->start_session()).value();
+  const int keys = static_cast<int>((4 * (8u << 20)) / 136);
+  for (int i = 0; i < keys; ++i) ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
+  ASSERT_GT(store->stats().head, 1u << 20);
+  int done = 0;
+  for (int i = 0; i < 64; ++i) {
+    Status r = s.read(test::key_of(i * 7), [&, i](Status st, std::string_view v) {
+      EXPECT_EQ(st, Status::Ok);
+      EXPECT_EQ(v, test::value_of(i * 7, 1, 100));
+      ++done;
+    });
+    ASSERT_EQ(r, Status::Pending) << i;
+  }
+  EXPECT_GE(store->device().in_flight(), 32u);
+  s.complete_pending(true);
+  EXPECT_EQ(done, 64);
+  EXPECT_GE(store->stats().device.max_in_flight, 32u);
+  if (!store->device().direct_io()) {
+    GTEST_SKIP() << "O_DIRECT not in effect here: " << store->device().direct_io_fallback_reason();
+  }
+}
+
+}  // namespace
+}  // namespace rskv
