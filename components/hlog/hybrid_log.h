@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -92,6 +93,7 @@ class HybridLog {
         mutable_pages_(std::clamp<std::uint64_t>(
             static_cast<std::uint64_t>(static_cast<double>(frames_) * cfg.mutable_fraction), 1,
             frames_ - 2)),
+        frames_pow2_(std::has_single_bit(frames_)),
         device_(device),
         epoch_(epoch),
         memory_(frames_ * page_size_, 4096, cfg.huge_pages),
@@ -149,8 +151,10 @@ class HybridLog {
 
   /// Pointer to the bytes at `address`; caller holds epoch protection and address >= head.
   [[nodiscard]] std::byte* get(std::uint64_t address) const {
-    return memory_.data() + ((address >> page_bits_) % frames_) * page_size_ +
-           (address & (page_size_ - 1));
+    std::uint64_t page = address >> page_bits_;
+    // Budgets usually give a power-of-two frame count: a mask instead of a division.
+    std::uint64_t frame = frames_pow2_ ? (page & (frames_ - 1)) : (page % frames_);
+    return memory_.data() + (frame << page_bits_) + (address & (page_size_ - 1));
   }
 
   /// Reserves `size` bytes (multiple of 8, <= max record) at the tail. Ok with *address set,
@@ -367,6 +371,7 @@ class HybridLog {
   const std::uint64_t page_size_;
   const std::uint64_t frames_;
   const std::uint64_t mutable_pages_;
+  const bool frames_pow2_;
   Device& device_;
   epoch::EpochManager& epoch_;
   AlignedBuffer memory_;

@@ -102,7 +102,14 @@ class RecordView {
     return {reinterpret_cast<const char*>(p_ + 16), key_len()};
   }
   [[nodiscard]] bool key_equals(std::string_view k) const {
-    return key_len() == k.size() && std::memcmp(p_ + 16, k.data(), k.size()) == 0;
+    if (key_len() != k.size()) return false;
+    if (k.size() == 8) {  // the common fixed-size case: one word compare, no call
+      std::uint64_t a, b;
+      std::memcpy(&a, p_ + 16, 8);
+      std::memcpy(&b, k.data(), 8);
+      return a == b;
+    }
+    return std::memcmp(p_ + 16, k.data(), k.size()) == 0;
   }
   [[nodiscard]] std::byte* value_ptr() const {
     std::uint32_t vl = value_len();
