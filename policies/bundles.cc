@@ -1,4 +1,5 @@
-// Explicit instantiation of every bundle: the engine is compiled once per combination here.
+// Explicit instantiation of the chained-index bundles (one translation unit per index, so
+// that the two compile in parallel).
 #include "policies/bundles.h"
 
 namespace rskv {

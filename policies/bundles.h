@@ -18,6 +18,7 @@
 #include "components/device/memory_device.h"
 #include "components/gc/gc.h"
 #include "components/index/chained/chained_index.h"
+#include "components/index/cuckoo/cuckoo_index.h"
 #include "components/store/store.h"
 
 namespace rskv {
@@ -25,9 +26,15 @@ namespace rskv {
 using ChainedMemoryNone = Store<index::ChainedIndex, device::MemoryDevice, gc::NoGc>;
 using ChainedFileNone = Store<index::ChainedIndex, device::FileDevice, gc::NoGc>;
 using ChainedIoUringNone = Store<index::ChainedIndex, device::IoUringDevice, gc::NoGc>;
+using CuckooMemoryNone = Store<index::CuckooIndex, device::MemoryDevice, gc::NoGc>;
+using CuckooFileNone = Store<index::CuckooIndex, device::FileDevice, gc::NoGc>;
+using CuckooIoUringNone = Store<index::CuckooIndex, device::IoUringDevice, gc::NoGc>;
 
 /// Every compiled bundle, in the order --list prints them.
-using AllBundles = std::tuple<ChainedMemoryNone, ChainedFileNone, ChainedIoUringNone>;
+using AllBundles = std::tuple<ChainedMemoryNone, ChainedFileNone, ChainedIoUringNone,
+                              CuckooMemoryNone, CuckooFileNone, CuckooIoUringNone>;
+/// One bundle per index policy, over the memory device: for suites typed over the index.
+using IndexBundles = std::tuple<ChainedMemoryNone, CuckooMemoryNone>;
 
 namespace detail {
 template <class S>
@@ -112,5 +119,8 @@ Result<void> with_bundle(std::string_view index, std::string_view device, std::s
 extern template class Store<index::ChainedIndex, device::MemoryDevice, gc::NoGc>;
 extern template class Store<index::ChainedIndex, device::FileDevice, gc::NoGc>;
 extern template class Store<index::ChainedIndex, device::IoUringDevice, gc::NoGc>;
+extern template class Store<index::CuckooIndex, device::MemoryDevice, gc::NoGc>;
+extern template class Store<index::CuckooIndex, device::FileDevice, gc::NoGc>;
+extern template class Store<index::CuckooIndex, device::IoUringDevice, gc::NoGc>;
 
 }  // namespace rskv

@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "policies/bundles.h"
@@ -22,7 +23,18 @@
 namespace rskv {
 namespace {
 
-using TestStore = ChainedMemoryNone;
+template <class Tuple>
+struct ToTypes;
+template <class... S>
+struct ToTypes<std::tuple<S...>> {
+  using type = ::testing::Types<S...>;
+};
+
+// Every stress test runs once per index policy (policies/bundles.h: IndexBundles).
+template <class S>
+class StoreStress : public ::testing::Test {};
+TYPED_TEST_SUITE(StoreStress, ToTypes<IndexBundles>::type);
+
 using test::key_of;
 
 // Sanitizer builds run ~10x slower: they run a tenth of the operations (RSKV_TSAN is set by
@@ -39,6 +51,7 @@ int scale() {
 }
 int ops(int n) { return std::max(1, n * scale() / kDivisor); }
 
+template <class TestStore>
 std::unique_ptr<TestStore> open_store(std::uint64_t memory, std::uint64_t buckets,
                                       std::uint32_t page_bits = 14) {
   StoreConfig cfg = test::small_config(memory, /*deferred=*/true, 256);
@@ -68,8 +81,9 @@ struct Increment {
   }
 };
 
+template <class TestStore>
 void run_increments(int threads, int keys, int per_thread, std::uint64_t memory) {
-  auto store = open_store(memory, 64);
+  auto store = open_store<TestStore>(memory, 64);
   std::vector<std::thread> ts;
   std::atomic<int> pending_seen{0};
   for (int t = 0; t < threads; ++t) {
@@ -105,18 +119,18 @@ void run_increments(int threads, int keys, int per_thread, std::uint64_t memory)
 
 // Concurrent RMW increments on a shared key set sum exactly (2, 4 and 8 threads), with a
 // log budget small enough that keys move to read-only and to the device meanwhile.
-TEST(StoreStress, RmwIncrementsSumExactly) {
+TYPED_TEST(StoreStress, RmwIncrementsSumExactly) {
   for (int threads : {2, 4, 8}) {
     SCOPED_TRACE(threads);
-    run_increments(threads, 500, ops(40000), 128 * 1024);
+    run_increments<TypeParam>(threads, 500, ops(40000), 128 * 1024);
   }
 }
 
 // Each thread owns keys i % threads == t and checks, after every op, that it reads back what
 // it last wrote (or NotFound after its delete), while all threads share index buckets.
-TEST(StoreStress, OwnedKeyMixes) {
+TYPED_TEST(StoreStress, OwnedKeyMixes) {
   constexpr int kThreads = 4, kKeysPerThread = 200;
-  auto store = open_store(128 * 1024, 16);
+  auto store = open_store<TypeParam>(128 * 1024, 16);
   std::vector<std::thread> ts;
   for (int t = 0; t < kThreads; ++t) {
     ts.emplace_back([&, t] {
@@ -157,9 +171,9 @@ TEST(StoreStress, OwnedKeyMixes) {
 // Identity RMWs (which copy records from the read-only region to the tail) race one owner
 // per key that upserts increasing versions and deletes. Afterwards every key holds exactly
 // its owner's last write: a copy never overwrote a newer value or revived a deleted key.
-TEST(StoreStress, CopyToTailRacesUpsertsAndDeletes) {
+TYPED_TEST(StoreStress, CopyToTailRacesUpsertsAndDeletes) {
   constexpr int kWriters = 2, kCopiers = 2, kKeys = 300;
-  auto store = open_store(96 * 1024, 32);
+  auto store = open_store<TypeParam>(96 * 1024, 32);
   std::vector<std::string> final_value(kKeys);  // "" = deleted / never written
   std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
@@ -216,9 +230,9 @@ TEST(StoreStress, CopyToTailRacesUpsertsAndDeletes) {
 }
 
 // 256 threads, each with its own session, increment shared counters; the sum is exact.
-TEST(StoreStress, TwoHundredFiftySixSessions) {
+TYPED_TEST(StoreStress, TwoHundredFiftySixSessions) {
   constexpr int kThreads = 256;
-  run_increments(kThreads, 64, ops(1000), 256 * 1024);
+  run_increments<TypeParam>(kThreads, 64, ops(1000), 256 * 1024);
 }
 
 }  // namespace

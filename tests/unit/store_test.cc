@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "policies/bundles.h"
 #include "tests/support/test_support.h"
@@ -13,11 +14,23 @@
 namespace rskv {
 namespace {
 
-using TestStore = ChainedMemoryNone;
+template <class Tuple>
+struct ToTypes;
+template <class... S>
+struct ToTypes<std::tuple<S...>> {
+  using type = ::testing::Types<S...>;
+};
+
+// Every store test runs once per index policy (policies/bundles.h: IndexBundles).
+template <class S>
+class StoreTest : public ::testing::Test {};
+TYPED_TEST_SUITE(StoreTest, ToTypes<IndexBundles>::type);
+
 using test::key_of;
 using test::small_config;
 using test::value_of;
 
+template <class TestStore>
 std::unique_ptr<TestStore> open_store(const StoreConfig& cfg) {
   auto s = TestStore::open(cfg);
   EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
@@ -35,8 +48,8 @@ auto increment(std::int64_t by) {
 }
 
 // Upsert, read, overwrite, delete, re-insert: the basic contract of each operation.
-TEST(Store, BasicOperations) {
-  auto store = open_store(small_config());
+TYPED_TEST(StoreTest, BasicOperations) {
+  auto store = open_store<TypeParam>(small_config());
   auto session = store->start_session();
   ASSERT_TRUE(session.ok());
   auto& s = session.value();
@@ -63,8 +76,8 @@ TEST(Store, BasicOperations) {
 }
 
 // RMW: absent starts from nothing, in-place increments, length changes, declines.
-TEST(Store, ReadModifyWrite) {
-  auto store = open_store(small_config());
+TYPED_TEST(StoreTest, ReadModifyWrite) {
+  auto store = open_store<TypeParam>(small_config());
   auto s = std::move(store->start_session()).value();
   std::string out;
   EXPECT_EQ(s.rmw_sync("c", increment(5)), Status::Ok);
@@ -84,10 +97,10 @@ TEST(Store, ReadModifyWrite) {
 }
 
 // Keys from 1 B to 64 KiB and values from 1 B to 1 MiB round-trip; over the limit is refused.
-TEST(Store, KeyAndValueSizes) {
+TYPED_TEST(StoreTest, KeyAndValueSizes) {
   StoreConfig cfg = small_config(16u << 20, true, 1u << 20);
   cfg.max_key_bytes = 64 * 1024;
-  auto store = open_store(cfg);
+  auto store = open_store<TypeParam>(cfg);
   auto s = std::move(store->start_session()).value();
   std::string out;
   for (std::size_t klen : {1u, 7u, 8u, 9u, 100u, 4096u, 65536u}) {
@@ -107,10 +120,10 @@ TEST(Store, KeyAndValueSizes) {
 
 // Updates hit each region: mutable (in place), read-only (copy to tail), and the device
 // (pending read, then append); every key reads back its newest value.
-TEST(Store, UpdatesInEveryRegion) {
+TYPED_TEST(StoreTest, UpdatesInEveryRegion) {
   StoreConfig cfg = small_config(64 * 1024, true, 256);
   cfg.page_bits = 14;  // 16 KiB pages, 4 frames
-  auto store = open_store(cfg);
+  auto store = open_store<TypeParam>(cfg);
   auto s = std::move(store->start_session()).value();
   constexpr int kKeys = 4000;  // ~40 B records: ~160 KB of log, 2.5x the budget
   for (int i = 0; i < kKeys; ++i) ASSERT_EQ(s.upsert(key_of(i), value_of(i, 0, 8)), Status::Ok);
@@ -137,10 +150,10 @@ TEST(Store, UpdatesInEveryRegion) {
 
 // Records evicted to the device are read back through Pending and complete_pending(); head
 // passed each of them, the device's read counter grew, and resident frames stayed in budget.
-TEST(Store, ReadBackAfterEviction) {
+TYPED_TEST(StoreTest, ReadBackAfterEviction) {
   StoreConfig cfg = small_config(64 * 1024, true, 512);
   cfg.page_bits = 14;
-  auto store = open_store(cfg);
+  auto store = open_store<TypeParam>(cfg);
   auto s = std::move(store->start_session()).value();
   constexpr int kKeys = 20000;  // ~ 20000 * 144 B = 2.9 MB of log against a 64 KiB budget
   std::vector<std::uint64_t> tail_before(kKeys);
@@ -178,10 +191,10 @@ TEST(Store, ReadBackAfterEviction) {
 }
 
 // Many reads in flight from one session complete together in one complete_pending().
-TEST(Store, ManyPendingReads) {
+TYPED_TEST(StoreTest, ManyPendingReads) {
   StoreConfig cfg = small_config(64 * 1024, true, 512);
   cfg.page_bits = 14;
-  auto store = open_store(cfg);
+  auto store = open_store<TypeParam>(cfg);
   auto s = std::move(store->start_session()).value();
   for (int i = 0; i < 5000; ++i) ASSERT_EQ(s.upsert(key_of(i), value_of(i, 2, 64)), Status::Ok);
   int done = 0, issued = 0;
@@ -200,11 +213,11 @@ TEST(Store, ManyPendingReads) {
 }
 
 // Pending RMW and delete of keys on the device; two keys in one hash chain across regions.
-TEST(Store, DeviceRmwAndDelete) {
+TYPED_TEST(StoreTest, DeviceRmwAndDelete) {
   StoreConfig cfg = small_config(64 * 1024, true, 512);
   cfg.page_bits = 14;
   cfg.index.initial_buckets = 1;  // every key shares one bucket: long shared chains
-  auto store = open_store(cfg);
+  auto store = open_store<TypeParam>(cfg);
   auto s = std::move(store->start_session()).value();
   for (int i = 0; i < 3000; ++i) ASSERT_EQ(s.upsert(key_of(i), std::to_string(i)), Status::Ok);
   std::string out;
@@ -230,18 +243,18 @@ TEST(Store, DeviceRmwAndDelete) {
 }
 
 // A budget below the minimum is refused with a message naming the minimum.
-TEST(Store, RejectsTooSmallBudget) {
+TYPED_TEST(StoreTest, RejectsTooSmallBudget) {
   StoreConfig cfg = small_config(4096);
-  auto s = TestStore::open(cfg);
+  auto s = TypeParam::open(cfg);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("minimum"), std::string::npos) << s.error().message;
 }
 
 // Randomized single-thread model check: the store agrees with std::map after every op.
-TEST(Store, RandomOpsMatchModel) {
+TYPED_TEST(StoreTest, RandomOpsMatchModel) {
   StoreConfig cfg = small_config(64 * 1024, true, 300);
   cfg.page_bits = 14;
-  auto store = open_store(cfg);
+  auto store = open_store<TypeParam>(cfg);
   auto s = std::move(store->start_session()).value();
   std::mt19937_64 rng(test::test_seed());
   std::map<std::string, std::string> model;
@@ -295,11 +308,11 @@ namespace {
 
 // Batched read/upsert/rmw give exactly the results of the same operations one by one: random
 // batches with repeated keys, absent keys and keys whose records are only on the device.
-TEST(StoreBatch, BatchEqualsOneByOne) {
+TYPED_TEST(StoreTest, BatchEqualsOneByOne) {
   StoreConfig cfg = test::small_config(64 * 1024, true, 512);
   cfg.page_bits = 14;
-  auto a = std::move(TestStore::open(cfg)).value();  // batched
-  auto b = std::move(TestStore::open(cfg)).value();  // one by one
+  auto a = std::move(TypeParam::open(cfg)).value();  // batched
+  auto b = std::move(TypeParam::open(cfg)).value();  // one by one
   auto sa = std::move(a->start_session()).value();
   auto sb = std::move(b->start_session()).value();
   constexpr int kKeys = 3000;

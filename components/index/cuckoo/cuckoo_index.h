@@ -1,0 +1,504 @@
+#pragma once
+// CuckooIndex: a concurrent bucketized cuckoo hash index from 64-bit key hashes to log
+// addresses (IndexPolicy, policies/index_policy.h).
+//
+// Layout. Buckets of seven entry slots and a latch word, one cache line each
+// (cuckoo_bucket.h). An entry's identity is the top bits of the hash; a table splits it into
+// a primary bucket and a tag, and the alternate bucket is derived from the tag
+// (cuckoo_table.h). Hashes with one identity share one entry by design; the store's record
+// chain tells their keys apart.
+//
+// Operations and who may block:
+//   find            lock-free: acquire loads of the two buckets' slots. A miss is confirmed by
+//                   re-reading the first bucket's displacement version (retry if it moved), so
+//                   a concurrent displacement never hides an entry. Never waits for a thread.
+//   find_or_create  a lock-free find first; otherwise locks the identity's two buckets (in
+//                   index order), looks again and fills a free slot. Under the two locks no
+//                   other creator of that identity can run and the entry cannot be mid-move,
+//                   so one identity never gets two entries. When both buckets are full: a
+//                   bounded BFS displacement (cuckoo_path.h), or a resize.
+//   try_update      one CAS on the slot the handle names, from the word the handle saw.
+//                   Fails when the entry changed, was displaced (the slot was cleared or
+//                   frozen) or was migrated by a resize (the old slot is frozen for good).
+//
+// Resize (incremental, no global stop). Triggered when a creator finds both buckets full and
+// the table's load factor is at least kMaxLoadFactor, or when the displacement search finds no
+// path. The starter allocates a table with twice the buckets and publishes it as the old
+// table's next_ (from then on the old table takes no new entries and nothing moves inside it).
+// The old table's buckets are migrated in chunks of CuckooTable::kChunkBuckets: the starter
+// owns chunk 0, and every find_or_create that meets the resize claims and migrates one more
+// chunk. Migrating a bucket, under its lock: freeze each entry (CAS; the frozen word is its
+// final address), then insert the copy into the new table. While a resize runs:
+//   - find looks in the old table; an unfrozen hit is current (no copy of it can change until
+//     it is frozen). On a frozen hit or a miss it looks in the new table; a frozen hit with no
+//     copy yet in the new table is current too (nothing can change an entry between its freeze
+//     and its copy), but try_update refuses it, so a writer finds the entry again later;
+//   - find_or_create locks the identity's buckets in the old table: an unfrozen entry is used
+//     there; a frozen one was already copied (the migrator held the lock through the copy);
+//     a missing one is created in the new table (the old table takes no new entries);
+//   - the thread that completes the last chunk makes the new table current and retires the
+//     old one: freed through the epoch manager once every protected thread has refreshed
+//     (IndexConfig::epoch), or kept until the index is destroyed when there is none.
+// A Handle is valid until its holder's next epoch refresh (it may point into a retired table).
+// A new table cannot start its own resize before the migration into it has finished; a
+// creator that needs one helps finish it (and waits if another thread still holds a chunk).
+//
+// Every member may be called concurrently by threads holding epoch protection.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <new>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "components/common/address.h"
+#include "components/common/status.h"
+#include "components/epoch/epoch.h"
+#include "components/index/cuckoo/cuckoo_bucket.h"
+#include "components/index/cuckoo/cuckoo_path.h"
+#include "components/index/cuckoo/cuckoo_table.h"
+#include "policies/index_policy.h"
+
+namespace rskv::index {
+
+class CuckooIndex {
+ public:
+  static constexpr std::string_view kName = "cuckoo";
+  /// A creator that finds both candidate buckets full resizes instead of displacing once the
+  /// table is this full (the displacement search also fails only near this load).
+  static constexpr double kMaxLoadFactor = 0.95;
+  static constexpr int kMaxInitialBucketBits = 48;
+
+  /// Where an entry was found and the word it held. Trivially copyable.
+  class Handle {
+   public:
+    [[nodiscard]] std::uint64_t address() const { return CuckooEntry(word_).address(); }
+
+   private:
+    friend class CuckooIndex;
+    AtomicCuckooEntry* slot_ = nullptr;
+    std::uint64_t word_ = 0;
+  };
+
+  /// Test hook: runs on the thread that starts a resize, after the new table is published and
+  /// before that thread migrates its first chunk, so the resize stays open while it runs.
+  using ResizeHook = void (*)(void* context);
+
+  explicit CuckooIndex(const IndexConfig& config)
+      : epoch_(config.epoch), huge_pages_(config.huge_pages) {
+    int bits = CuckooTable::kMinBucketBits;
+    while (bits < kMaxInitialBucketBits && (std::uint64_t{1} << bits) < config.initial_buckets) {
+      ++bits;
+    }
+    identity_bits_ = bits + CuckooEntry::kTagBits;
+    retired_.reserve(64);  // one per doubling: finish_resize never allocates
+    current_.store(new CuckooTable(bits, identity_bits_, huge_pages_), std::memory_order_relaxed);
+  }
+  ~CuckooIndex() {
+    // No operation may run any more; a resize left open (its owner gone) still owns next_.
+    CuckooTable* t = current_.load(std::memory_order_acquire);
+    while (t != nullptr) {
+      CuckooTable* next = t->next_.load(std::memory_order_acquire);
+      delete t;
+      t = next;
+    }
+    for (CuckooTable* r : retired_) delete r;
+  }
+  CuckooIndex(const CuckooIndex&) = delete;
+  CuckooIndex& operator=(const CuckooIndex&) = delete;
+
+  /// true and handle filled when hash's entry exists. Lock-free.
+  bool find(std::uint64_t hash, Handle& handle) const noexcept {
+    const std::uint64_t id = identity(hash);
+    // acquire: a table seen as current is fully initialised (release in finish_resize).
+    const CuckooTable* t = current_.load(std::memory_order_acquire);
+    Handle frozen{};
+    for (;;) {
+      Handle h{};
+      if (lookup(*t, id, h)) {
+        if (!CuckooEntry(h.word_).frozen()) {
+          handle = h;
+          return true;
+        }
+        frozen = h;  // the newest frozen copy seen so far
+      }
+      // acquire: pairs with the CAS that publishes a resize.
+      const CuckooTable* next = t->next_.load(std::memory_order_acquire);
+      if (next == nullptr) break;
+      t = next;
+    }
+    if (frozen.slot_ == nullptr) return false;
+    handle = frozen;
+    return true;
+  }
+
+  /// Finds hash's entry or creates it with address 0. Ok, or OutOfMemory when the index
+  /// cannot grow. Concurrent callers for one identity end with one entry.
+  Status find_or_create(std::uint64_t hash, Handle& handle) noexcept {
+    if (find(hash, handle) && !CuckooEntry(handle.word_).frozen()) return Status::Ok;
+    return find_or_create_slow(identity(hash), handle);
+  }
+
+  /// CAS the handle's entry to `address`. false when the entry changed, moved or is frozen.
+  bool try_update(Handle& handle, std::uint64_t address) noexcept {
+    CuckooEntry expected(handle.word_);
+    if (handle.slot_ == nullptr || !expected.occupied() || expected.frozen()) return false;
+    const CuckooEntry desired = expected.with_address(address);
+    // acq_rel on success: release publishes the record written before the swap to readers
+    // that acquire the entry. relaxed on failure: the caller finds the entry again (acquire).
+    if (!handle.slot_->compare_exchange(expected, desired, std::memory_order_acq_rel,
+                                        std::memory_order_relaxed)) {
+      return false;
+    }
+    handle.word_ = desired.word();
+    return true;
+  }
+
+  /// Growth keeps every identity intact (cuckoo_table.h), so it never needs a key's full hash;
+  /// the resolver is kept for the contract and not called.
+  void set_resolver(HashResolver resolver, void* context) noexcept {
+    resolver_ = resolver;
+    resolver_context_ = context;
+  }
+
+  [[nodiscard]] std::size_t memory_bytes() const {
+    std::size_t bytes = sizeof(*this);
+    const CuckooTable* t = current_.load(std::memory_order_acquire);
+    for (; t != nullptr; t = t->next_.load(std::memory_order_acquire)) bytes += t->memory_bytes();
+    std::lock_guard guard(retired_mutex_);
+    for (const CuckooTable* r : retired_) bytes += r->memory_bytes();
+    return bytes;
+  }
+  /// Entries in use (exact when no operation runs; during a resize, counts each entry once).
+  [[nodiscard]] std::size_t size() const {
+    const CuckooTable* t = current_.load(std::memory_order_acquire);
+    std::uint64_t n = t->entries();
+    if (const CuckooTable* next = t->next_.load(std::memory_order_acquire)) {
+      const std::uint64_t in_next = next->entries();
+      const std::uint64_t migrated = next->migrated_entries_.load(std::memory_order_relaxed);
+      n += in_next > migrated ? in_next - migrated : 0;  // relaxed counters may lag each other
+    }
+    return n;
+  }
+  /// size() over the slots of the table that takes new entries.
+  [[nodiscard]] double load_factor() const {
+    const CuckooTable* t = current_.load(std::memory_order_acquire);
+    if (const CuckooTable* next = t->next_.load(std::memory_order_acquire)) t = next;
+    return static_cast<double>(size()) / static_cast<double>(t->num_slots());
+  }
+
+  /// Calls f(address) once for every entry (checkpoints, reports). Exact while no operation
+  /// runs, also with a resize held open; run concurrently, an entry that is moving or being
+  /// migrated may be visited twice or not at all, and addresses may be stale.
+  template <class F>
+  void for_each_entry(F&& f) const {
+    const CuckooTable* t = current_.load(std::memory_order_acquire);
+    for (; t != nullptr; t = t->next_.load(std::memory_order_acquire)) {
+      const bool resizing = t->next_.load(std::memory_order_acquire) != nullptr;
+      for (std::uint64_t b = 0; b < t->num_buckets(); ++b) {
+        for (const AtomicCuckooEntry& slot : t->bucket(b).slots) {
+          const CuckooEntry e = slot.load(std::memory_order_acquire);
+          // A frozen entry of a resizing table has its copy in the next table.
+          if (e.occupied() && !(resizing && e.frozen())) f(e.address());
+        }
+      }
+    }
+  }
+
+  /// Prefetches both candidate buckets of a hash (batched operations: prefetch a batch, then
+  /// find each). A hint only; safe at any time under epoch protection.
+  void prefetch(std::uint64_t hash) const noexcept {
+    const CuckooTable* t = current_.load(std::memory_order_acquire);
+    const CuckooTable::Probe p = t->probe(identity(hash));
+    __builtin_prefetch(&t->bucket(p.primary));
+    __builtin_prefetch(&t->bucket(p.alternate));
+  }
+
+  // ---- statistics and test hooks (not part of IndexPolicy) --------------------------------
+  [[nodiscard]] std::uint64_t resize_count() const {
+    return stats_resizes_.load(std::memory_order_relaxed);
+  }
+  /// The table's load factor when the first resize started (0 before any resize).
+  [[nodiscard]] double first_resize_load_factor() const {
+    return stats_first_resize_load_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t num_buckets() const {
+    return current_.load(std::memory_order_acquire)->num_buckets();
+  }
+  [[nodiscard]] bool resize_in_progress() const {
+    return current_.load(std::memory_order_acquire)->next_.load(std::memory_order_acquire) !=
+           nullptr;
+  }
+  /// Set before other threads use the index (plain fields, read by resize starters).
+  void set_resize_hook(ResizeHook hook, void* context) {
+    resize_hook_ = hook;
+    resize_hook_context_ = context;
+  }
+
+ private:
+  enum class CreateResult { kDone, kNextTable, kFull };
+
+  [[nodiscard]] std::uint64_t identity(std::uint64_t hash) const {
+    return hash >> (64 - identity_bits_);
+  }
+
+  /// Scans the identity's two buckets of t. A miss is confirmed against the first bucket's
+  /// displacement version (see cuckoo_path.h for why that suffices).
+  static bool lookup(const CuckooTable& t, std::uint64_t id, Handle& h) {
+    const CuckooTable::Probe p = t.probe(id);
+    const CuckooBucket& first = t.bucket(p.primary);
+    const CuckooBucket& second = t.bucket(p.alternate);
+    const std::uint64_t first_key = CuckooEntry::key_of(p.tag, false);
+    const std::uint64_t second_key = CuckooEntry::key_of(p.tag, true);
+    // Both misses overlap: the second line is on its way while the first is scanned.
+    __builtin_prefetch(&second);
+    for (;;) {
+      // One version suffices: every move of this identity's entry goes between these two
+      // buckets and bumps both. Reading the first bucket's latch touches no extra line.
+      const std::uint64_t version = first.latch.version();
+      if (scan(first, first_key, h) || scan(second, second_key, h)) return true;
+      if (first.latch.version() == version) return false;
+    }
+  }
+  static bool scan(const CuckooBucket& b, std::uint64_t key, Handle& h) {
+    for (const AtomicCuckooEntry& slot : b.slots) {
+      // acquire: a reader that sees an address also sees the record published before it.
+      const CuckooEntry e = slot.load(std::memory_order_acquire);
+      if (e.key() == key) {
+        h.slot_ = const_cast<AtomicCuckooEntry*>(&slot);
+        h.word_ = e.word();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  [[gnu::noinline]] Status find_or_create_slow(std::uint64_t id, Handle& handle) noexcept {
+    CuckooTable* t = current_.load(std::memory_order_acquire);
+    if (CuckooTable* next = t->next_.load(std::memory_order_acquire)) help_migrate(*t, *next, 1);
+    for (;;) {
+      switch (create_in(*t, id, handle)) {
+        case CreateResult::kDone:
+          return Status::Ok;
+        case CreateResult::kNextTable:
+          t = t->next_.load(std::memory_order_acquire);
+          break;
+        case CreateResult::kFull: {
+          Status s = make_room(*t, id);
+          if (s != Status::Ok) return s;
+          break;
+        }
+      }
+    }
+  }
+
+  /// Under the identity's two bucket locks in t: returns the entry, creates it, or says where
+  /// to go on (see the file comment).
+  static CreateResult create_in(CuckooTable& t, std::uint64_t id, Handle& handle) {
+    const CuckooTable::Probe p = t.probe(id);
+    BucketPairLock lock(t, p.primary, p.alternate);
+    CuckooBucket* buckets[2] = {&t.bucket(p.primary), &t.bucket(p.alternate)};
+    for (int which = 0; which < 2; ++which) {
+      if (scan(*buckets[which], CuckooEntry::key_of(p.tag, which == 1), handle)) {
+        // Frozen under the lock = migrated, and the copy is already in next_.
+        return CuckooEntry(handle.word_).frozen() ? CreateResult::kNextTable : CreateResult::kDone;
+      }
+    }
+    // acquire: pairs with the CAS that publishes a resize; from then on t takes no entries.
+    if (t.next_.load(std::memory_order_acquire) != nullptr) return CreateResult::kNextTable;
+    for (int which = 0; which < 2; ++which) {
+      for (AtomicCuckooEntry& slot : buckets[which]->slots) {
+        if (!slot.load(std::memory_order_relaxed).empty()) continue;  // locked: no race
+        const CuckooEntry e = CuckooEntry::make(p.tag, which == 1, 0);
+        // release: readers that acquire the slot see a complete word (nothing else to publish).
+        slot.store(e, std::memory_order_release);
+        t.add_entries(p.primary, 1);
+        handle.slot_ = &slot;
+        handle.word_ = e.word();
+        return CreateResult::kDone;
+      }
+    }
+    return CreateResult::kFull;
+  }
+
+  /// Both candidate buckets of id in t are full: displace, or grow.
+  [[gnu::noinline]] Status make_room(CuckooTable& t, std::uint64_t id) noexcept {
+    if (t.next_.load(std::memory_order_acquire) != nullptr) return Status::Ok;  // create goes on
+    if (projected_load(t) >= kMaxLoadFactor) return grow(t);
+    const CuckooTable::Probe p = t.probe(id);
+    CuckooPath path;
+    if (!path.search(t, p.primary, p.alternate)) return grow(t);
+    // A failed execution met a concurrent change; the caller looks again either way.
+    (void)path.execute(t);
+    return Status::Ok;
+  }
+
+  /// Entries t will hold over its slots, counting entries still to be migrated into it.
+  [[nodiscard]] double projected_load(const CuckooTable& t) const {
+    std::uint64_t n = t.entries();
+    const CuckooTable* cur = current_.load(std::memory_order_acquire);
+    if (cur != &t && cur->next_.load(std::memory_order_acquire) == &t) {
+      const std::uint64_t in_cur = cur->entries();
+      const std::uint64_t migrated = t.migrated_entries_.load(std::memory_order_relaxed);
+      n += in_cur > migrated ? in_cur - migrated : 0;
+    }
+    return static_cast<double>(n) / static_cast<double>(t.num_slots());
+  }
+
+  /// Starts (or joins) a resize of t. Ok when the caller should look again.
+  [[gnu::noinline, gnu::cold]] Status grow(CuckooTable& t) noexcept {
+    CuckooTable* cur = current_.load(std::memory_order_acquire);
+    if (&t != cur) {
+      // t is stale (already resized: the caller will route on), or t is the target of a
+      // resize still running: it may not resize before that one ends. Finish it.
+      if (cur->next_.load(std::memory_order_acquire) == &t) finish_migration(*cur, t);
+      return Status::Ok;
+    }
+    CuckooTable* next = t.next_.load(std::memory_order_acquire);
+    if (next == nullptr) {
+      if (t.tag_bits() == 0) return Status::OutOfMemory;  // every identity bit is a bucket bit
+      CuckooTable* fresh = nullptr;
+      try {
+        fresh = new CuckooTable(t.bucket_bits() + 1, identity_bits_, huge_pages_);
+      } catch (const std::bad_alloc&) {
+        return Status::OutOfMemory;
+      }
+      const double load = t.load_factor();
+      // acq_rel: release publishes the fresh table's initialised state to every thread that
+      // acquires next_; acquire (also on failure) lets a loser use the winner's table.
+      if (t.next_.compare_exchange_strong(next, fresh, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+        // relaxed: statistics, written by the starter only.
+        if (stats_resizes_.fetch_add(1, std::memory_order_relaxed) == 0) {
+          stats_first_resize_load_.store(load, std::memory_order_relaxed);
+        }
+        if (resize_hook_ != nullptr) resize_hook_(resize_hook_context_);
+        migrate_chunk(t, *fresh, 0);
+        help_migrate(t, *fresh, ~std::uint64_t{0});
+        return Status::Ok;
+      }
+      delete fresh;
+    }
+    help_migrate(t, *next, ~std::uint64_t{0});
+    return Status::Ok;
+  }
+
+  /// Claims and migrates up to max_chunks chunks of from's buckets into to.
+  void help_migrate(CuckooTable& from, CuckooTable& to, std::uint64_t max_chunks) {
+    const std::uint64_t total = CuckooTable::chunks_of(from);
+    for (std::uint64_t k = 0; k < max_chunks; ++k) {
+      // relaxed: the claim only divides the work (see next_chunk_).
+      const std::uint64_t chunk = to.next_chunk_.fetch_add(1, std::memory_order_relaxed);
+      if (chunk >= total) return;
+      migrate_chunk(from, to, chunk);
+    }
+  }
+
+  /// Helps until every chunk is claimed, then waits until the last one is done.
+  void finish_migration(CuckooTable& from, CuckooTable& to) {
+    help_migrate(from, to, ~std::uint64_t{0});
+    for (int round = 0; current_.load(std::memory_order_acquire) == &from; ++round) {
+      spin_pause(round);
+    }
+  }
+
+  void migrate_chunk(CuckooTable& from, CuckooTable& to, std::uint64_t chunk) {
+    const std::uint64_t begin = chunk * CuckooTable::kChunkBuckets;
+    const std::uint64_t end = std::min(begin + CuckooTable::kChunkBuckets, from.num_buckets());
+    std::uint64_t copied = 0;
+    for (std::uint64_t b = begin; b < end; ++b) {
+      CuckooBucket& bucket = from.bucket(b);
+      bucket.latch.lock();
+      for (AtomicCuckooEntry& slot : bucket.slots) {
+        CuckooEntry w = slot.load(std::memory_order_acquire);
+        // acq_rel: the frozen word is the entry's final address in `from`; a failure means
+        // try_update changed the address: freeze the new one.
+        while (w.occupied() && !w.frozen() &&
+               !slot.compare_exchange(w, w.with_frozen(true), std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+        }
+        // Under the lock nothing is mid-move and nothing was migrated twice: w is live.
+        if (!w.occupied() || w.frozen()) continue;
+        place_copy(to, from.identity_of(b, w), w.address());
+        ++copied;
+      }
+      bucket.latch.unlock();
+    }
+    to.migrated_entries_.fetch_add(copied, std::memory_order_relaxed);  // statistic
+    // acq_rel: see done_chunks_.
+    if (to.done_chunks_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+        CuckooTable::chunks_of(from)) {
+      finish_resize(from, to);
+    }
+  }
+
+  /// Inserts a migrated entry into `to` (which cannot resize while the migration runs). No
+  /// copy of the identity can be in `to` yet: creators use the unfrozen original instead.
+  static void place_copy(CuckooTable& to, std::uint64_t id, std::uint64_t address) {
+    const CuckooTable::Probe p = to.probe(id);
+    for (int round = 0;; ++round) {
+      {
+        BucketPairLock lock(to, p.primary, p.alternate);
+        for (int which = 0; which < 2; ++which) {
+          CuckooBucket& b = to.bucket(which == 0 ? p.primary : p.alternate);
+          for (AtomicCuckooEntry& slot : b.slots) {
+            if (!slot.load(std::memory_order_relaxed).empty()) continue;  // locked: no race
+            // release: as in create_in.
+            slot.store(CuckooEntry::make(p.tag, which == 1, address), std::memory_order_release);
+            to.add_entries(p.primary, 1);
+            return;
+          }
+        }
+      }
+      // Both full: displace. `to` is at most half full plus what creators added meanwhile
+      // (they stop at kMaxLoadFactor and wait for this migration), so a path exists.
+      CuckooPath path;
+      if (path.search(to, p.primary, p.alternate)) {
+        (void)path.execute(to);
+      } else {
+        spin_pause(round);
+      }
+    }
+  }
+
+  /// Makes `to` current and retires `from` (the thread that migrated the last chunk).
+  void finish_resize(CuckooTable& from, CuckooTable& to) {
+    // release: readers that acquire the new current table see every migrated copy (the
+    // acq_rel on done_chunks_ gathered the other migrators' writes).
+    current_.store(&to, std::memory_order_release);
+    CuckooTable* old = &from;
+    if (epoch_ != nullptr) {
+      epoch_->bump_epoch([old] { delete old; });
+    } else {
+      std::lock_guard guard(retired_mutex_);
+      retired_.push_back(old);
+    }
+  }
+
+  // The table operations start from. Written (release) only by finish_resize, once per
+  // resize; read (acquire) by every operation.
+  std::atomic<CuckooTable*> current_{nullptr};
+  int identity_bits_ = 0;  // immutable after construction
+  epoch::EpochManager* const epoch_;
+  const bool huge_pages_;
+  HashResolver resolver_ = nullptr;  // set_resolver (before concurrent use); never called
+  void* resolver_context_ = nullptr;
+  ResizeHook resize_hook_ = nullptr;  // set_resize_hook (before concurrent use)
+  void* resize_hook_context_ = nullptr;
+  // Statistics: written relaxed by resize starters, read relaxed by reporters.
+  std::atomic<std::uint64_t> stats_resizes_{0};
+  std::atomic<double> stats_first_resize_load_{0.0};
+  // Replaced tables when there is no epoch manager (cold path: a mutex is fine).
+  mutable std::mutex retired_mutex_;
+  std::vector<CuckooTable*> retired_;
+};
+
+static_assert(IndexPolicy<CuckooIndex>);
+static_assert(std::is_trivially_copyable_v<CuckooIndex::Handle>);
+
+}  // namespace rskv::index
