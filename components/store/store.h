@@ -638,6 +638,10 @@ class Store {
       std::size_t align = std::max<std::size_t>(store_->device_->alignment(), 8);
       std::uint64_t start = address / align * align;
       std::uint64_t end = (address + len + align - 1) / align * align;
+      // Never read past the flushed prefix: the bytes beyond it may be being written by a
+      // flush right now (the record itself always ends below it).
+      std::uint64_t limit = (store_->log_.flushed_until() + align - 1) / align * align;
+      if (end > limit && limit > address) end = limit;
       if (op->buf.size() < end - start) {
         op->buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
       }
