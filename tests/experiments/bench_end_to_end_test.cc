@@ -1,0 +1,263 @@
+// rskv-bench end to end: a tiny sweep over all four systems (in process and through the
+// binary), what is skipped and why, the results folder, and the binary's exit codes.
+// Runs use `ops:` so that they take milliseconds and their op counts are exact.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/rskv-bench/config.h"
+#include "experiments/rskv-bench/driver.h"
+#include "experiments/rskv-bench/runner.h"
+
+namespace rb = rskv::bench;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string test_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path dir =
+      fs::temp_directory_path() / ("rskv_bench_e2e-" + std::to_string(::getpid()) + "-" +
+                                   info->test_suite_name() + "-" + info->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::string field;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      out.push_back(field);
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  out.push_back(field);
+  return out;
+}
+
+// results.csv as one map per row, keyed by column.
+std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  const auto header = split(line);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto f = split(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+rb::Catalog engine_catalog() {
+  rb::Catalog c;
+  c.rskv_bundles = rb::rskv_bundle_names();
+  c.check_rskv = rb::check_rskv_cell;
+  return c;
+}
+
+struct Exit {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Exit run_binary(const std::string& args, const std::string& dir) {
+  const std::string out = dir + "/stdout.txt";
+  const std::string err = dir + "/stderr.txt";
+  const std::string cmd = std::string(RSKV_BENCH_BINARY) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+}
+
+}  // namespace
+
+// All four systems over YCSB B, D, E and F at 1 and 2 threads: every run that can run
+// reports exactly its ops; scans are skipped on rskv and the hash tables with the reason;
+// the store folder given by the user survives, its run folders do not.
+TEST(EndToEnd, TinySweepOverAllSystems) {
+  const std::string dir = test_dir();
+  const std::string yaml = R"(
+name: e2e
+systems: [rskv, tbb_hash_map, libcuckoo, rocksdb]
+store: {memory: 16MiB, path: )" +
+                           dir + R"(/store}
+workload: {records: 2000, ops: 20K, warmup: 0}
+timeline: 10ms
+sweep:
+  workload.preset: [ycsb-b, ycsb-d, ycsb-e, ycsb-f]
+  threads: [1, 2]
+)";
+  auto e = rb::parse_experiment(yaml, "e2e.yaml", {}, engine_catalog());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  const std::string out = dir + "/results";
+  ASSERT_TRUE(rb::prepare_out_dir(out).ok());
+  std::FILE* log = std::fopen((dir + "/log.txt").c_str(), "w");
+  ASSERT_NE(log, nullptr);
+  const int rc = rb::run_experiment(*e, out, "test", log);
+  std::fclose(log);
+  EXPECT_EQ(rc, 0) << read_file(dir + "/log.txt");
+
+  const auto rows = read_csv(out + "/results.csv");
+  ASSERT_EQ(rows.size(), 32u);
+  std::map<std::string, int> ok_by_system;
+  for (const auto& r : rows) {
+    const std::string what = r.at("label") + " " + r.at("workload") + " threads " +
+                             r.at("threads") + ": " + r.at("status") + " " + r.at("reason");
+    if (r.at("workload") == "ycsb-e" && r.at("system") != "rocksdb") {
+      EXPECT_EQ(r.at("status"), "skipped") << what;
+      EXPECT_FALSE(r.at("reason").empty()) << what;
+      EXPECT_EQ(r.at("mops"), "") << what;
+      continue;
+    }
+    ASSERT_EQ(r.at("status"), "ok") << what;
+    ++ok_by_system[r.at("system")];
+    EXPECT_EQ(r.at("ops"), "20000") << what;
+    EXPECT_GT(std::stod(r.at("mops")), 0) << what;
+    EXPECT_FALSE(r.at("p50_us").empty()) << what;
+    EXPECT_FALSE(r.at("p99_us").empty()) << what;
+    EXPECT_EQ(r.at("batch"), "1");
+    if (r.at("workload") == "ycsb-b" || r.at("workload") == "ycsb-f") {
+      EXPECT_EQ(r.at("not_found"), "0") << "every read of a loaded key must find it: " << what;
+    }
+  }
+  EXPECT_EQ(ok_by_system["rskv"], 6);
+  EXPECT_EQ(ok_by_system["tbb_hash_map"], 6);
+  EXPECT_EQ(ok_by_system["libcuckoo"], 6);
+  EXPECT_EQ(ok_by_system["rocksdb"], 8);
+
+  EXPECT_TRUE(fs::is_directory(dir + "/store"));
+  EXPECT_TRUE(fs::is_empty(dir + "/store"));
+
+  const auto json = nlohmann::json::parse(read_file(out + "/results.json"));
+  EXPECT_EQ(json["name"], "e2e");
+  EXPECT_EQ(json["rows"].size(), 32u);
+  EXPECT_FALSE(json["git_commit"].get<std::string>().empty());
+  EXPECT_TRUE(json["machine"].contains("cpu_model"));
+  EXPECT_TRUE(json["build"].contains("flags"));
+  EXPECT_FALSE(json["finished_at"].is_null());
+  EXPECT_EQ(json["systems"]["rocksdb"]["wal"], false);
+  for (const auto& row : json["rows"]) {
+    if (row["system"] == "rocksdb") {
+      EXPECT_TRUE(row["details"].contains("direct_reads"));
+    }
+  }
+
+  const std::string timeline = read_file(out + "/timeline.csv");
+  EXPECT_EQ(timeline.rfind("cell,repeat,label,threads,t_ms,ops,mops,event\n", 0), 0u);
+}
+
+// batch > 1: rskv runs its batch API (every read of a loaded key found, exact op counts);
+// baselines run single operations, with batch 1 in their rows and the reason saying so.
+TEST(EndToEnd, BatchCells) {
+  const std::string dir = test_dir();
+  auto e = rb::parse_experiment(R"(
+name: batch
+systems: [rskv, libcuckoo]
+store: {memory: 16MiB}
+workload: {records: 1000, ops: 5K, warmup: 0}
+sweep:
+  workload.preset: [ycsb-c, ycsb-a, ycsb-f, ycsb-d]
+  workload.batch: [8, 32]
+)",
+                                "batch.yaml", {}, engine_catalog());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  ASSERT_TRUE(rb::prepare_out_dir(dir + "/out").ok());
+  std::FILE* log = std::fopen((dir + "/log.txt").c_str(), "w");
+  EXPECT_EQ(rb::run_experiment(*e, dir + "/out", "test", log), 0);
+  std::fclose(log);
+  const auto rows = read_csv(dir + "/out/results.csv");
+  // 8 cells of rskv; libcuckoo once per preset (batch does not change what it runs).
+  ASSERT_EQ(rows.size(), 12u);
+  int rskv_rows = 0;
+  for (const auto& r : rows) {
+    const std::string what = r.at("label") + " " + r.at("workload") + " batch " + r.at("batch");
+    ASSERT_EQ(r.at("status"), "ok") << what << ": " << r.at("reason");
+    EXPECT_EQ(r.at("ops"), "5000") << what;
+    if (r.at("system") == "rskv") {
+      ++rskv_rows;
+      EXPECT_TRUE(r.at("batch") == "8" || r.at("batch") == "32") << what;
+      EXPECT_FALSE(r.at("p50_us").empty()) << what;
+      if (r.at("workload") != "ycsb-d") {
+        EXPECT_EQ(r.at("not_found"), "0") << what;
+      }
+    } else {
+      EXPECT_EQ(r.at("batch"), "1") << what;
+    }
+  }
+  EXPECT_EQ(rskv_rows, 8);
+}
+
+// The binary: --list, --check, a run, and exit code 2 for every input error.
+TEST(Binary, ExitCodesAndOutputs) {
+  const std::string dir = test_dir();
+  Exit list = run_binary("--list", dir);
+  EXPECT_EQ(list.code, 0);
+  EXPECT_NE(list.out.find("chained/memory/none"), std::string::npos);
+  EXPECT_NE(list.out.find("rocksdb"), std::string::npos);
+
+  std::ofstream(dir + "/good.yaml") << R"(
+name: tiny
+systems: [rskv, tbb_hash_map, libcuckoo, rocksdb]
+store: {memory: 16MiB}
+workload: {preset: ycsb-a, records: 1000, ops: 5K, warmup: 0}
+)";
+  Exit check = run_binary(dir + "/good.yaml --check", dir);
+  EXPECT_EQ(check.code, 0) << check.err;
+  EXPECT_NE(check.out.find("config ok"), std::string::npos);
+
+  Exit run = run_binary(dir + "/good.yaml --out " + dir + "/out --set threads=2", dir);
+  EXPECT_EQ(run.code, 0) << run.err;
+  const std::string csv = read_file(dir + "/out/results.csv");
+  EXPECT_EQ(csv.rfind("system,label,index,device,gc,workload,distribution,threads,records,"
+                      "key_size,value_size,batch,repeat,ops,seconds,mops,p50_us,p99_us,"
+                      "oversubscribed,status,reason",
+                      0),
+            0u);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
+  EXPECT_EQ(read_csv(dir + "/out/results.csv").at(0).at("threads"), "2");
+  EXPECT_TRUE(fs::exists(dir + "/out/results.json"));
+  EXPECT_FALSE(fs::exists(dir + "/out/timeline.csv"));  // not asked for
+
+  // The same folder again: not empty, refused before anything runs.
+  Exit again = run_binary(dir + "/good.yaml --out " + dir + "/out", dir);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("not empty"), std::string::npos);
+
+  std::ofstream(dir + "/bad.yaml") << "name: bad\nsystems: [rskv]\nworkload: {records: 10, "
+                                      "distribution: zipf}\n";
+  Exit bad = run_binary(dir + "/bad.yaml --check", dir);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("workload.distribution: 'zipf' is not valid"), std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("uniform, zipfian, latest, hotspot"), std::string::npos);
+
+  EXPECT_EQ(run_binary(dir + "/good.yaml --set threads=zero --check", dir).code, 2);
+  EXPECT_EQ(run_binary(dir + "/missing.yaml", dir).code, 2);
+  EXPECT_EQ(run_binary(dir + "/good.yaml --frobnicate", dir).code, 2);
+  EXPECT_EQ(run_binary("", dir).code, 2);
+}
