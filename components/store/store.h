@@ -908,7 +908,15 @@ class Store {
         bool live = found && !r.header().tombstone();
         ValueBuilder& out = state_->builder;
         if (live && a >= log.safe_read_only()) {
-          if (a >= log.read_only() && lock_record(r)) {
+          if (a < log.read_only()) {
+            // Fuzzy region: a thread may still update it in place, and the flush of its page
+            // may start at any moment, so it is neither updated nor sealed. Let the epoch
+            // move safe_read_only past it (help() refreshes this session), then retry.
+            log.help(slot_);
+            refresh_handle(key, h);
+            continue;
+          }
+          if (lock_record(r)) {
             // Mutable: update in place under the record lock.
             Status s = rmw_locked(r, update, out);
             if (s != Status::Busy) return s;
@@ -917,7 +925,7 @@ class Store {
             if (s != Status::Busy) return s;
             continue;
           }
-          // Fuzzy region, or locked out (sealed / deleted meanwhile): freeze, then copy.
+          // Locked out (sealed or deleted meanwhile): freeze it, then copy.
           live = seal_record(r);
         }
         bool write;
