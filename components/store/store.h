@@ -182,18 +182,21 @@ class Store {
     if (address >= self->log_.head()) {
       return hash_key(RecordView(self->log_.get(address)).key());
     }
-    std::string key;
-    if (self->read_record_sync(address, &key) != Status::Ok) return 0;
-    return hash_key(key);
+    AlignedBuffer buf;
+    std::byte* rec = nullptr;
+    if (self->read_record_blocking(address, buf, &rec) != Status::Ok) return 0;
+    return hash_key(RecordView(rec).key());
   }
 
-  Status read_record_sync(std::uint64_t address, std::string* key) {
+  // Reads the whole record at a device address into buf and points *out at it, blocking
+  // until the device completes (cold paths only: rehashing, rare rmw restarts).
+  Status read_record_blocking(std::uint64_t address, AlignedBuffer& buf, std::byte** out) {
     std::size_t align = std::max<std::size_t>(device_->alignment(), 8);
-    std::uint32_t len = 4096;
+    std::uint32_t len = 512;
     for (int attempt = 0; attempt < 2; ++attempt) {
       std::uint64_t start = address / align * align;
       std::uint64_t end = (address + len + align - 1) / align * align;
-      AlignedBuffer buf(end - start, std::max<std::size_t>(align, 64));
+      if (buf.size() < end - start) buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
       struct Sync {
         std::atomic<bool> done{false};
         Status st = Status::Ok;
@@ -210,11 +213,12 @@ class Store {
       while (!sync.done.load(std::memory_order_acquire)) device_->complete_pending(true);
       if (sync.st != Status::Ok) return sync.st;
       RecordView r(buf.data() + (address - start));
+      if (r.lengths_word() == 0) return Status::Corruption;
       if (r.size() > end - address) {
         len = r.size();
         continue;
       }
-      key->assign(r.key());
+      *out = r.data();
       return Status::Ok;
     }
     return Status::Corruption;
@@ -782,9 +786,13 @@ class Store {
         }
       }
     }
-    // release: the value bytes written under the lock happen-before the next holder's.
+    // release: the value bytes written under the lock happen-before the next holder's. A
+    // plain store suffices: while the lock is held nobody else changes the header (every
+    // other change is a CAS that requires the lock bit clear).
     static void unlock_record(const RecordView& r) {
-      r.header_ref().fetch_and(~RecordHeader::kLockBit, std::memory_order_release);
+      auto h = r.header_ref();
+      std::uint64_t w = h.load(std::memory_order_relaxed);
+      h.store(w & ~RecordHeader::kLockBit, std::memory_order_release);
     }
     // Releases the lock and seals in one store (the holder is about to copy it to the tail).
     static void seal_locked(const RecordView& r) {
@@ -963,7 +971,14 @@ class Store {
     // the new value has another length, the record was sealed and out holds the new value.
     template <class U>
     Status rmw_locked(const RecordView& r, U& update, ValueBuilder& out) {
-      std::string_view oldv = stable_value(r);
+      char small[8];
+      std::string_view oldv;
+      if (r.value_len() <= 8) {  // one word; no other writer while the lock is held
+        std::memcpy(small, r.value_ptr(), 8);
+        oldv = std::string_view(small, r.value_len());
+      } else {
+        oldv = std::string_view(reinterpret_cast<const char*>(r.value_ptr()), r.value_len());
+      }
       if (!update(&oldv, out)) {
         unlock_record(r);
         return Status::Aborted;
@@ -1022,45 +1037,20 @@ class Store {
     Status read_device_chain(const std::string& key, std::uint64_t addr, std::string* value,
                              bool* present) {
       *present = false;
-      std::size_t align = std::max<std::size_t>(store_->device_->alignment(), 8);
+      AlignedBuffer buf;
       while (addr != 0 && addr >= store_->log_.begin()) {
-        std::uint32_t len = kFirstReadBytes;
-        for (;;) {
-          std::uint64_t start = addr / align * align;
-          std::uint64_t end = (addr + len + align - 1) / align * align;
-          AlignedBuffer buf(end - start, std::max<std::size_t>(align, 64));
-          struct Sync {
-            std::atomic<bool> done{false};
-            Status st = Status::Ok;
-          } sync;
-          Status s = store_->device_->read_async(
-              start, buf.data(), static_cast<std::uint32_t>(end - start),
-              [](void* c, Status st, std::size_t) {
-                auto* y = static_cast<Sync*>(c);
-                y->st = st;
-                y->done.store(true, std::memory_order_release);
-              },
-              &sync);
-          if (s != Status::Ok) return s;
-          while (!sync.done.load(std::memory_order_acquire)) store_->device_->complete_pending(true);
-          if (sync.st != Status::Ok) return sync.st;
-          RecordView r(buf.data() + (addr - start));
-          if (r.lengths_word() == 0) return Status::Corruption;
-          if (r.size() > end - addr) {
-            len = r.size();
-            continue;
+        std::byte* rec = nullptr;
+        if (Status s = store_->read_record_blocking(addr, buf, &rec); s != Status::Ok) return s;
+        RecordView r(rec);
+        RecordHeader hdr = r.header();
+        if (r.key_equals(key) && !hdr.invalid()) {
+          if (!hdr.tombstone()) {
+            value->assign(reinterpret_cast<const char*>(r.value_ptr()), r.value_len());
+            *present = true;
           }
-          RecordHeader hdr = r.header();
-          if (r.key_equals(key) && !hdr.invalid()) {
-            if (!hdr.tombstone()) {
-              value->assign(reinterpret_cast<const char*>(r.value_ptr()), r.value_len());
-              *present = true;
-            }
-            return Status::Ok;
-          }
-          addr = hdr.previous();
-          break;
+          return Status::Ok;
         }
+        addr = hdr.previous();
       }
       return Status::Ok;
     }

@@ -16,13 +16,6 @@
 namespace rskv {
 namespace {
 
-template <class Tuple>
-struct ToTypes;
-template <class... S>
-struct ToTypes<std::tuple<S...>> {
-  using type = ::testing::Types<S...>;
-};
-
 template <class S>
 class StoreConformance : public ::testing::Test {
  protected:
@@ -194,7 +187,7 @@ TYPED_TEST_P(StoreConformance, StoreDirectoryContract) {
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, LargerThanMemorySingleThread,
                             LargerThanMemoryTwoThreads, NewestInMemoryOlderOnDevice,
                             SharedChainAcrossMemoryAndDevice, StoreDirectoryContract);
-INSTANTIATE_TYPED_TEST_SUITE_P(AllBundles, StoreConformance, ToTypes<AllBundles>::type);
+INSTANTIATE_TYPED_TEST_SUITE_P(AllBundles, StoreConformance, test::TypesOf<AllBundles>::type);
 
 }  // namespace
 }  // namespace rskv

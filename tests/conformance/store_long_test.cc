@@ -14,16 +14,9 @@
 namespace rskv {
 namespace {
 
-template <class Tuple>
-struct ToTypes;
-template <class... S>
-struct ToTypes<std::tuple<S...>> {
-  using type = ::testing::Types<S...>;
-};
-
 template <class S>
 class StoreLong : public ::testing::Test {};
-TYPED_TEST_SUITE(StoreLong, ToTypes<AllBundles>::type);
+TYPED_TEST_SUITE(StoreLong, test::TypesOf<AllBundles>::type);
 
 // 64 MiB budget, 1.28 GiB of records, loaded and read back by 1 and then 2 threads.
 TYPED_TEST(StoreLong, TwentyTimesTheBudget) {

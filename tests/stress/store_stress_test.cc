@@ -23,17 +23,10 @@
 namespace rskv {
 namespace {
 
-template <class Tuple>
-struct ToTypes;
-template <class... S>
-struct ToTypes<std::tuple<S...>> {
-  using type = ::testing::Types<S...>;
-};
-
 // Every stress test runs once per index policy (policies/bundles.h: IndexBundles).
 template <class S>
 class StoreStress : public ::testing::Test {};
-TYPED_TEST_SUITE(StoreStress, ToTypes<IndexBundles>::type);
+TYPED_TEST_SUITE(StoreStress, test::TypesOf<IndexBundles>::type);
 
 using test::key_of;
 

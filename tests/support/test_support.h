@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "policies/bundles.h"
 
@@ -56,6 +57,14 @@ inline StoreConfig small_config(std::uint64_t memory_bytes = 1u << 20, bool defe
   c.device.deferred = deferred;
   return c;
 }
+
+/// ::testing::Types<S...> from a std::tuple<S...> (the bundle lists of policies/bundles.h).
+template <class Tuple>
+struct TypesOf;
+template <class... S>
+struct TypesOf<std::tuple<S...>> {
+  using type = ::testing::Types<S...>;
+};
 
 inline std::string key_of(std::uint64_t i) { return "key-" + std::to_string(i); }
 inline std::string value_of(std::uint64_t i, std::uint64_t version, std::size_t len) {

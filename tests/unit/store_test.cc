@@ -14,17 +14,10 @@
 namespace rskv {
 namespace {
 
-template <class Tuple>
-struct ToTypes;
-template <class... S>
-struct ToTypes<std::tuple<S...>> {
-  using type = ::testing::Types<S...>;
-};
-
 // Every store test runs once per index policy (policies/bundles.h: IndexBundles).
 template <class S>
 class StoreTest : public ::testing::Test {};
-TYPED_TEST_SUITE(StoreTest, ToTypes<IndexBundles>::type);
+TYPED_TEST_SUITE(StoreTest, test::TypesOf<IndexBundles>::type);
 
 using test::key_of;
 using test::small_config;
