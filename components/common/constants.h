@@ -8,8 +8,9 @@ namespace rskv {
 
 inline constexpr std::size_t kCacheLineSize = 64;
 
-/// Largest key and value the store accepts by default (a store config may lower them).
-inline constexpr std::uint32_t kMaxKeyBytes = 64 * 1024;         // 64 KiB
-inline constexpr std::uint32_t kMaxValueBytes = 4 * 1024 * 1024;  // 4 MiB
+/// Default limits of a store's keys and values (StoreConfig may raise or lower them; the log
+/// page size is validated against the largest record they allow).
+inline constexpr std::uint32_t kMaxKeyBytes = 64 * 1024;      // 64 KiB
+inline constexpr std::uint32_t kMaxValueBytes = 1024 * 1024;  // 1 MiB
 
 }  // namespace rskv

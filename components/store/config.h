@@ -21,7 +21,7 @@ struct StoreConfig {
   std::uint32_t page_bits = 0;               // log page size 2^page_bits; 0 = automatic
   double mutable_fraction = 0.9;             // share of frames updated in place
   std::uint32_t max_key_bytes = kMaxKeyBytes;
-  std::uint32_t max_value_bytes = 1u << 20;  // 1 MiB
+  std::uint32_t max_value_bytes = kMaxValueBytes;
   bool huge_pages = true;                    // madvise(MADV_HUGEPAGE) log frames
   IndexConfig index;
   DeviceConfig device;
