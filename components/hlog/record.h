@@ -111,7 +111,7 @@ class RecordView {
     }
     return std::memcmp(p_ + 16, k.data(), k.size()) == 0;
   }
-  [[nodiscard]] std::byte* value_ptr() const {
+  [[nodiscard]] [[gnu::always_inline]] std::byte* value_ptr() const {
     std::uint32_t vl = value_len();
     return p_ + 16 + pad8(key_len()) + (vl > 8 ? 8 : 0);
   }

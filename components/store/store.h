@@ -767,7 +767,7 @@ class Store {
 
     // Takes the record's write lock. false when it is sealed, deleted or invalid: the caller
     // appends instead. acquire: the holder sees the previous holder's value bytes.
-    static bool lock_record(const RecordView& r) {
+    [[gnu::always_inline]] static bool lock_record(const RecordView& r) {
       std::uint32_t spins = 0;
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
@@ -789,7 +789,7 @@ class Store {
     // release: the value bytes written under the lock happen-before the next holder's. A
     // plain store suffices: while the lock is held nobody else changes the header (every
     // other change is a CAS that requires the lock bit clear).
-    static void unlock_record(const RecordView& r) {
+    [[gnu::always_inline]] static void unlock_record(const RecordView& r) {
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_relaxed);
       h.store(w & ~RecordHeader::kLockBit, std::memory_order_release);
@@ -841,7 +841,7 @@ class Store {
       }
     }
     // Writes a value of the record's own length; the caller holds the record lock.
-    static void write_value_locked(const RecordView& r, std::string_view value) {
+    [[gnu::always_inline]] static void write_value_locked(const RecordView& r, std::string_view value) {
       if (value.size() <= 8) {
         std::uint64_t w = 0;
         std::memcpy(&w, value.data(), value.size());

@@ -94,7 +94,7 @@ class TbbHashMapSystem {
     return {{"engine", "oneTBB concurrent_hash_map"},
             {"reserved_buckets_for", map_.bucket_count()},
             {"key_type", repr_name<kFixed>()},
-            {"hash", "rskv::hash_key (XXH3)"},
+            {"hash", "rskv::hash_key (splitmix64 mix of 8-byte keys, XXH3 otherwise)"},
             {"allocator", "default (tbb::tbb_allocator)"},
             {"batch", "single operations"}};
   }

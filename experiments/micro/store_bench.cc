@@ -7,7 +7,7 @@
 //
 // Each (system, records) pair is loaded once and shared by the cells that use it. Key
 // streams are generated per thread before the timed loop. oneTBB's table is reserved for the
-// record count and uses the same key hash as rskv (XXH3 of the 8 key bytes). With 2 cores,
+// record count and uses the same key hash as rskv (rskv::hash_key). With 2 cores,
 // thread counts above 2 measure oversubscription.
 #include <benchmark/benchmark.h>
 #include <oneapi/tbb/concurrent_hash_map.h>

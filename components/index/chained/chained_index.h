@@ -80,7 +80,14 @@ class ChainedIndex {
     return false;
   }
 
-  Status find_or_create(std::uint64_t hash, Handle& h) {
+  /// Fast path inline (the entry usually exists); the insert protocol is out of line.
+  [[gnu::always_inline]] Status find_or_create(std::uint64_t hash, Handle& h) {
+    if (find(hash, h)) [[likely]] return Status::Ok;
+    return create(hash, h);
+  }
+
+ private:
+  [[gnu::noinline]] Status create(std::uint64_t hash, Handle& h) {
     std::uint16_t tag = tag_of(hash);
     for (std::uint32_t attempt = 0;; ++attempt) {
       if (find(hash, h)) return Status::Ok;
@@ -101,6 +108,8 @@ class ChainedIndex {
     }
   }
 
+
+ public:
   bool try_update(Handle& h, std::uint64_t address) {
     std::uint64_t desired = IndexEntry(h.word).with_address(address).word();
     std::uint64_t expected = h.word;
