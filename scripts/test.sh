@@ -11,7 +11,8 @@ bash scripts/setup.sh
 san="${RSKV_SANITIZE:-}"
 case "$san" in
   "") dir=build; extra=() ;;
-  thread) dir=build-tsan; extra=(-DRSKV_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  thread) dir=build-tsan; extra=(-DRSKV_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+          export TSAN_OPTIONS="suppressions=$PWD/scripts/tsan.supp ${TSAN_OPTIONS:-}" ;;
   address) dir=build-asan; extra=(-DRSKV_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   undefined) dir=build-ubsan; extra=(-DRSKV_SANITIZE=undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   *) echo "RSKV_SANITIZE must be thread, address or undefined (got '$san')" >&2; exit 2 ;;
