@@ -139,7 +139,7 @@ class RecordView {
     }
     std::uint32_t vpad = pad8(static_cast<std::uint32_t>(value.size()));
     if (vpad) std::memset(vp + vpad - 8, 0, 8);
-    std::memcpy(vp, value.data(), value.size());
+    if (!value.empty()) std::memcpy(vp, value.data(), value.size());  // tombstones: no value
   }
 
  private:

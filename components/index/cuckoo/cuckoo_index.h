@@ -100,6 +100,9 @@ class CuckooIndex {
     current_.store(new CuckooTable(bits, identity_bits_, huge_pages_), std::memory_order_relaxed);
   }
   ~CuckooIndex() {
+    // Run the epoch actions still registered (they free replaced tables and reference this
+    // index); nobody is protected any more, so all of them are due.
+    if (epoch_ != nullptr) epoch_->drain();
     // No operation may run any more; a resize left open (its owner gone) still owns next_.
     CuckooTable* t = current_.load(std::memory_order_acquire);
     while (t != nullptr) {
