@@ -378,12 +378,7 @@ class Store {
                       std::span<const std::string_view> values, Status* statuses) noexcept {
       std::uint64_t hashes[kBatchChunk];
       for (std::size_t base = 0; base < keys.size(); base += kBatchChunk) {
-        const std::size_t n = std::min(kBatchChunk, keys.size() - base);
-        for (std::size_t j = 0; j < n; ++j) {
-          hashes[j] = hash_key(keys[base + j]);
-          prefetch_bucket(hashes[j]);
-        }
-        prefetch_records(hashes, n);
+        const std::size_t n = hash_and_prefetch(keys, base, hashes);
         for (std::size_t j = 0; j < n; ++j) {
           const std::size_t i = base + j;
           if (!key_ok(keys[i]) || values[i].size() > store_->cfg_.max_value_bytes) [[unlikely]] {
@@ -405,12 +400,7 @@ class Store {
                    D&& done) noexcept {
       std::uint64_t hashes[kBatchChunk];
       for (std::size_t base = 0; base < keys.size(); base += kBatchChunk) {
-        const std::size_t n = std::min(kBatchChunk, keys.size() - base);
-        for (std::size_t j = 0; j < n; ++j) {
-          hashes[j] = hash_key(keys[base + j]);
-          prefetch_bucket(hashes[j]);
-        }
-        prefetch_records(hashes, n);
+        const std::size_t n = hash_and_prefetch(keys, base, hashes);
         for (std::size_t j = 0; j < n; ++j) {
           const std::size_t i = base + j;
           const std::string_view key = keys[i];
@@ -439,6 +429,18 @@ class Store {
     }
 
    private:
+    // Hashes keys[base, base + n) (n <= kBatchChunk), prefetches their buckets, then the
+    // records their entries point at. Returns n.
+    std::size_t hash_and_prefetch(std::span<const std::string_view> keys, std::size_t base,
+                                  std::uint64_t* hashes) const {
+      const std::size_t n = std::min(kBatchChunk, keys.size() - base);
+      for (std::size_t j = 0; j < n; ++j) {
+        hashes[j] = hash_key(keys[base + j]);
+        prefetch_bucket(hashes[j]);
+      }
+      prefetch_records(hashes, n);
+      return n;
+    }
     void prefetch_bucket(std::uint64_t hash) const {
       if constexpr (requires(const Index& idx) { idx.prefetch(hash); }) {
         store_->index_.prefetch(hash);
