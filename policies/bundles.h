@@ -49,13 +49,15 @@ struct BundleList<std::tuple<S...>> {
   static std::vector<std::string> names() { return {bundle_name<S>()...}; }
   template <class F>
   static bool visit(std::string_view index, std::string_view device, std::string_view gc, F& f) {
-    return ((index == S::IndexType::kName && device == S::DeviceType::kName &&
-                     gc == S::GcType::kName
-                 ? (f(std::type_identity<S>{}), true)
-                 : false) ||
-            ...);
+    return (
+        (index == S::IndexType::kName && device == S::DeviceType::kName && gc == S::GcType::kName
+             ? (f(std::type_identity<S>{}), true)
+             : false) ||
+        ...);
   }
-  static std::vector<std::string> index_names() { return unique({std::string(S::IndexType::kName)...}); }
+  static std::vector<std::string> index_names() {
+    return unique({std::string(S::IndexType::kName)...});
+  }
   static std::vector<std::string> device_names() {
     return unique({std::string(S::DeviceType::kName)...});
   }
@@ -87,7 +89,9 @@ inline std::vector<std::string> index_names() {
 inline std::vector<std::string> device_names() {
   return detail::BundleList<AllBundles>::device_names();
 }
-inline std::vector<std::string> gc_names() { return detail::BundleList<AllBundles>::gc_names(); }
+inline std::vector<std::string> gc_names() {
+  return detail::BundleList<AllBundles>::gc_names();
+}
 
 /// Calls f(std::type_identity<StoreT>{}) for the bundle with these names, or returns an error
 /// naming the bad value and listing the valid ones.

@@ -25,10 +25,10 @@ using IoCallback = void (*)(void* context, Status status, std::size_t bytes);
 
 /// Run-time settings shared by all devices (each reads the fields that concern it).
 struct DeviceConfig {
-  std::string path;                         // directory for segment files (file devices)
+  std::string path;                          // directory for segment files (file devices)
   std::uint64_t segment_bytes = 1ull << 30;  // log bytes per segment file
-  bool deferred = false;        // memory device: complete I/O only inside complete_pending()
-  bool direct_io = true;        // file devices: O_DIRECT where the file system allows it
+  bool deferred = false;            // memory device: complete I/O only inside complete_pending()
+  bool direct_io = true;            // file devices: O_DIRECT where the file system allows it
   std::uint32_t queue_depth = 128;  // io_uring: submission queue entries / max in flight
 };
 

@@ -60,7 +60,7 @@ concept IndexPolicy = requires(I& idx, const I& cidx, const IndexConfig& cfg, st
   // handle now reflects the new word); false when the entry changed or moved.
   { idx.try_update(handle, address) } -> std::same_as<bool>;
   // Installs the resolver used when entries must be rehashed (growth).
-  { idx.set_resolver(resolver, ctx) };
+  {idx.set_resolver(resolver, ctx)};
   // Bytes of memory the index holds, entries in use, and entries / slots.
   { cidx.memory_bytes() } -> std::same_as<std::size_t>;
   { cidx.size() } -> std::same_as<std::size_t>;

@@ -58,6 +58,8 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Error make_error(Status code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Status code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 }  // namespace rskv

@@ -13,8 +13,8 @@
 // reads a range that a write is still filling (it reads only flushed pages).
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -132,7 +132,8 @@ class MemoryDevice {
     }
     std::size_t now = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
     std::size_t seen = max_in_flight_.load(std::memory_order_relaxed);
-    while (now > seen && !max_in_flight_.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+    while (now > seen &&
+           !max_in_flight_.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
     }
     std::lock_guard<std::mutex> g(queue_mu_);
     queue_.push_back(Completion{cb, ctx, st, bytes});
@@ -157,7 +158,8 @@ class MemoryDevice {
     while (len > 0) {
       std::uint64_t seg = offset / segment_bytes_;
       std::uint64_t in = offset % segment_bytes_;
-      std::uint32_t n = static_cast<std::uint32_t>(std::min<std::uint64_t>(len, segment_bytes_ - in));
+      std::uint32_t n =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(len, segment_bytes_ - in));
       std::byte* base = segment(seg, write);
       if (write) {
         std::memcpy(base + in, p, n);

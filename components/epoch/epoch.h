@@ -83,7 +83,8 @@ class EpochManager {
   void refresh(std::uint32_t slot) {
     std::uint64_t e = current_.load(std::memory_order_seq_cst);
     table_[slot].local_epoch.store(e, std::memory_order_seq_cst);
-    if (pending_actions_.load(std::memory_order_acquire) > 0) [[unlikely]] drain(e);
+    if (pending_actions_.load(std::memory_order_acquire) > 0) [[unlikely]]
+      drain(e);
   }
   void unprotect(std::uint32_t slot) {
     table_[slot].local_epoch.store(kUnprotected, std::memory_order_seq_cst);

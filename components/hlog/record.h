@@ -49,7 +49,8 @@ class RecordHeader {
 
   constexpr RecordHeader() = default;
   constexpr explicit RecordHeader(std::uint64_t word) : word_(word) {}
-  static constexpr RecordHeader make(std::uint64_t previous, std::uint32_t version, bool tombstone) {
+  static constexpr RecordHeader make(std::uint64_t previous, std::uint32_t version,
+                                     bool tombstone) {
     return RecordHeader((previous & Address::kMask) |
                         ((std::uint64_t{version} & kVersionMask) << kVersionShift) |
                         (tombstone ? kTombstoneBit : 0));
@@ -69,7 +70,9 @@ class RecordHeader {
 };
 static_assert(sizeof(RecordHeader) == 8);
 
-constexpr std::uint32_t pad8(std::uint32_t n) { return (n + 7u) & ~7u; }
+constexpr std::uint32_t pad8(std::uint32_t n) {
+  return (n + 7u) & ~7u;
+}
 
 /// Bytes a record of these lengths occupies in the log.
 constexpr std::uint32_t record_size(std::uint32_t key_len, std::uint32_t value_len) {

@@ -22,7 +22,7 @@ struct StoreConfig {
   double mutable_fraction = 0.9;             // share of frames updated in place
   std::uint32_t max_key_bytes = kMaxKeyBytes;
   std::uint32_t max_value_bytes = kMaxValueBytes;
-  bool huge_pages = true;                    // madvise(MADV_HUGEPAGE) log frames
+  bool huge_pages = true;  // madvise(MADV_HUGEPAGE) log frames
   IndexConfig index;
   DeviceConfig device;
 
@@ -44,7 +44,7 @@ struct StoreConfig {
   [[nodiscard]] std::uint32_t effective_page_bits() const {
     if (page_bits != 0) return page_bits;
     std::uint32_t lo = min_page_bits(max_key_bytes, max_value_bytes);
-    std::uint32_t bits = std::max<std::uint32_t>(25, lo);  // 32 MiB pages for large budgets
+    std::uint32_t bits = std::max<std::uint32_t>(25, lo);     // 32 MiB pages for large budgets
     while (bits > lo && (memory_bytes >> bits) < 16) --bits;  // aim for >= 16 frames
     return bits;
   }

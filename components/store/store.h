@@ -196,7 +196,8 @@ class Store {
     for (int attempt = 0; attempt < 2; ++attempt) {
       std::uint64_t start = address / align * align;
       std::uint64_t end = (address + len + align - 1) / align * align;
-      if (buf.size() < end - start) buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
+      if (buf.size() < end - start)
+        buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
       struct Sync {
         std::atomic<bool> done{false};
         Status st = Status::Ok;
@@ -282,7 +283,8 @@ class Store {
     /// NotFound: cb did not run. Pending: cb runs once in a later complete_pending().
     template <class F>
     Status read(std::string_view key, F&& cb) noexcept {
-      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      if (!key_ok(key)) [[unlikely]]
+        return Status::InvalidArgument;
       begin_op();
       std::uint64_t hash = hash_key(key);
       Handle h;
@@ -310,8 +312,10 @@ class Store {
 
     // -------------------------------------------------------------------------- upsert
     Status upsert(std::string_view key, std::string_view value) noexcept {
-      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
-      if (value.size() > store_->cfg_.max_value_bytes) [[unlikely]] return Status::InvalidArgument;
+      if (!key_ok(key)) [[unlikely]]
+        return Status::InvalidArgument;
+      if (value.size() > store_->cfg_.max_value_bytes) [[unlikely]]
+        return Status::InvalidArgument;
       begin_op();
       std::uint64_t hash = hash_key(key);
       Handle h;
@@ -365,8 +369,8 @@ class Store {
           Status s = read_in_memory(key, addr, element_cb);
           if (s == Status::Pending) {
             auto owned = [cb, i](Status st, std::string_view v) mutable { cb(i, st, v); };
-            s = go_pending(new PendingRead<decltype(owned)>(std::move(owned)), key, hashes[j],
-                           addr, 0);
+            s = go_pending(new PendingRead<decltype(owned)>(std::move(owned)), key, hashes[j], addr,
+                           0);
           }
           statuses[i] = s;
         }
@@ -483,7 +487,8 @@ class Store {
    public:
     // -------------------------------------------------------------------------- delete
     Status remove(std::string_view key) noexcept {
-      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      if (!key_ok(key)) [[unlikely]]
+        return Status::InvalidArgument;
       begin_op();
       std::uint64_t hash = hash_key(key);
       Handle h;
@@ -509,7 +514,8 @@ class Store {
     /// false declines (-> Aborted, nothing written). done(Status) runs if this returned Pending.
     template <class U, class D = NoopDone>
     Status rmw(std::string_view key, U&& update, D&& done = D{}) noexcept {
-      if (!key_ok(key)) [[unlikely]] return Status::InvalidArgument;
+      if (!key_ok(key)) [[unlikely]]
+        return Status::InvalidArgument;
       begin_op();
       std::uint64_t hash = hash_key(key);
       Handle h;
@@ -694,7 +700,8 @@ class Store {
     }
     void begin_op() {
       ++serial_;
-      if (++since_refresh_ >= kRefreshInterval) [[unlikely]] refresh();
+      if (++since_refresh_ >= kRefreshInterval) [[unlikely]]
+        refresh();
     }
 
     // Walks the in-memory part of the chain from addr. Ok (cb ran), NotFound, or Pending
@@ -729,9 +736,9 @@ class Store {
       std::uint32_t len = r.value_len();
       if (len <= 8) {
         // acquire: pairs with the release store of an in-place update.
-        std::uint64_t w = std::atomic_ref<std::uint64_t>(
-                              *reinterpret_cast<std::uint64_t*>(r.value_ptr()))
-                              .load(std::memory_order_acquire);
+        std::uint64_t w =
+            std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(r.value_ptr()))
+                .load(std::memory_order_acquire);
         char tmp[8];
         std::memcpy(tmp, &w, 8);
         cb(Status::Ok, std::string_view(tmp, len));
@@ -774,8 +781,8 @@ class Store {
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
       for (;;) {
-        if (w & (RecordHeader::kSealedBit | RecordHeader::kTombstoneBit |
-                 RecordHeader::kInvalidBit)) {
+        if (w &
+            (RecordHeader::kSealedBit | RecordHeader::kTombstoneBit | RecordHeader::kInvalidBit)) {
           return false;
         }
         if (w & RecordHeader::kLockBit) {
@@ -843,7 +850,8 @@ class Store {
       }
     }
     // Writes a value of the record's own length; the caller holds the record lock.
-    [[gnu::always_inline]] static void write_value_locked(const RecordView& r, std::string_view value) {
+    [[gnu::always_inline]] static void write_value_locked(const RecordView& r,
+                                                          std::string_view value) {
       if (value.size() <= 8) {
         std::uint64_t w = 0;
         std::memcpy(&w, value.data(), value.size());
@@ -869,10 +877,11 @@ class Store {
       std::uint64_t addr = 0;
       if (Status s = allocate(size, &addr); s != Status::Ok) return s;
       std::byte* p = store_->log_.get(addr);
-      RecordView::write(p,
-                        RecordHeader::make(h.address(), store_->version_.load(std::memory_order_relaxed),
-                                           tombstone),
-                        key, value);
+      RecordView::write(
+          p,
+          RecordHeader::make(h.address(), store_->version_.load(std::memory_order_relaxed),
+                             tombstone),
+          key, value);
       if (store_->index_.try_update(h, addr)) return Status::Ok;
       // Lost the race: nobody can reach this record; mark it invalid for scans.
       RecordView(p).header_ref().fetch_or(RecordHeader::kInvalidBit, std::memory_order_relaxed);
@@ -883,7 +892,8 @@ class Store {
     Status allocate(std::uint32_t size, std::uint64_t* addr) {
       for (std::uint32_t spins = 0;; ++spins) {
         Status s = store_->log_.allocate(size, addr);
-        if (s == Status::Ok) [[likely]] return s;
+        if (s == Status::Ok) [[likely]]
+          return s;
         if (Status e = store_->log_.flush_error(); e != Status::Ok) return e;
         // The next page's frame is still being flushed / evicted: help and retry.
         store_->log_.help(slot_);
@@ -960,9 +970,9 @@ class Store {
     std::string_view stable_value(const RecordView& r) {
       std::uint32_t len = r.value_len();
       if (len <= 8) {
-        std::uint64_t w = std::atomic_ref<std::uint64_t>(
-                              *reinterpret_cast<std::uint64_t*>(r.value_ptr()))
-                              .load(std::memory_order_acquire);
+        std::uint64_t w =
+            std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(r.value_ptr()))
+                .load(std::memory_order_acquire);
         state_->scratch.assign(reinterpret_cast<const char*>(&w), len);
         return state_->scratch;
       }
@@ -997,8 +1007,8 @@ class Store {
     // Second half of a pending rmw: the device gave the newest on-device value (or none).
     // If the chain head moved meanwhile, a newer record may exist in memory: start over.
     template <class U>
-    Status rmw_after_device(const std::string& key, std::uint64_t hash,
-                            std::uint64_t entry_address, const std::string_view* old, U& update) {
+    Status rmw_after_device(const std::string& key, std::uint64_t hash, std::uint64_t entry_address,
+                            const std::string_view* old, U& update) {
       Handle h;
       if (Status s = store_->index_.find_or_create(hash, h); s != Status::Ok) return s;
       if (h.address() == entry_address) {

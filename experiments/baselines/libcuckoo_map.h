@@ -71,9 +71,12 @@ class LibcuckooSystem {
   Result<Worker> worker() { return Worker(&map_); }
 
   nlohmann::json details() const {
-    return {{"engine", "libcuckoo cuckoohash_map"},    {"reserved_slots", map_.capacity()},
-            {"key_type", repr_name<kFixed>()},         {"hash", "rskv::hash_key (splitmix64 mix of 8-byte keys, XXH3 otherwise)"},
-            {"allocator", "default (std::allocator)"}, {"batch", "single operations"}};
+    return {{"engine", "libcuckoo cuckoohash_map"},
+            {"reserved_slots", map_.capacity()},
+            {"key_type", repr_name<kFixed>()},
+            {"hash", "rskv::hash_key (splitmix64 mix of 8-byte keys, XXH3 otherwise)"},
+            {"allocator", "default (std::allocator)"},
+            {"batch", "single operations"}};
   }
 
  private:

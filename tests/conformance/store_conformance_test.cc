@@ -62,7 +62,8 @@ TYPED_TEST_P(StoreConformance, LargerThanMemorySingleThread) {
   ASSERT_TRUE(store);
   auto s = std::move(store->start_session()).value();
   const int keys = static_cast<int>((20 * (8u << 20)) / 136);  // 136 B per record
-  for (int i = 0; i < keys; ++i) ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
+  for (int i = 0; i < keys; ++i)
+    ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
   auto before = store->stats();
   EXPECT_GT(before.head, 19 * (8ull << 20));
   this->read_back(s, 0, keys, 1);
@@ -102,13 +103,15 @@ TYPED_TEST_P(StoreConformance, NewestInMemoryOlderOnDevice) {
   auto store = this->open(this->config(8u << 20));
   ASSERT_TRUE(store);
   auto s = std::move(store->start_session()).value();
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
   const int filler = static_cast<int>((3 * (8u << 20)) / 136);
   for (int i = 1000; i < 1000 + filler; ++i) {
     ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
   }
   ASSERT_GT(store->stats().head, 3ull << 20);  // keys 0..99 are only on the device now
-  for (int i = 0; i < 100; i += 3) ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 2, 100)), Status::Ok);
+  for (int i = 0; i < 100; i += 3)
+    ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 2, 100)), Status::Ok);
   for (int i = 1; i < 100; i += 3) ASSERT_EQ(s.remove(test::key_of(i)), Status::Ok);
   std::string out;
   for (int i = 0; i < 100; ++i) {
@@ -207,7 +210,8 @@ TEST(StoreIoUring, ManyReadsInFlightPerSession) {
   auto store = std::move(opened).value();
   auto s = std::move(store->start_session()).value();
   const int keys = static_cast<int>((4 * (8u << 20)) / 136);
-  for (int i = 0; i < keys; ++i) ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
+  for (int i = 0; i < keys; ++i)
+    ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
   ASSERT_GT(store->stats().head, 1u << 20);
   int done = 0;
   for (int i = 0; i < 64; ++i) {

@@ -42,7 +42,9 @@ int scale() {
   const char* s = std::getenv("RSKV_STRESS_SCALE");
   return s ? std::max(1, std::atoi(s)) : 1;
 }
-int ops(int n) { return std::max(1, n * scale() / kDivisor); }
+int ops(int n) {
+  return std::max(1, n * scale() / kDivisor);
+}
 
 template <class TestStore>
 std::unique_ptr<TestStore> open_store(std::uint64_t memory, std::uint64_t buckets,

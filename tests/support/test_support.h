@@ -66,7 +66,9 @@ struct TypesOf<std::tuple<S...>> {
   using type = ::testing::Types<S...>;
 };
 
-inline std::string key_of(std::uint64_t i) { return "key-" + std::to_string(i); }
+inline std::string key_of(std::uint64_t i) {
+  return "key-" + std::to_string(i);
+}
 inline std::string value_of(std::uint64_t i, std::uint64_t version, std::size_t len) {
   std::string v = std::to_string(i) + ":" + std::to_string(version) + ":";
   while (v.size() < len) v += static_cast<char>('a' + (v.size() * 7 + i) % 26);

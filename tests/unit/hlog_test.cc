@@ -77,12 +77,13 @@ TEST(HybridLog, FlushedPagesReachDevice) {
     if (addrs[i] + 64 > log.flushed_until()) continue;
     unsigned char buf[64];
     bool done = false;
-    ASSERT_EQ(dev.read_async(addrs[i], buf, 64,
-                             [](void* c, Status st, std::size_t) {
-                               EXPECT_EQ(st, Status::Ok);
-                               *static_cast<bool*>(c) = true;
-                             },
-                             &done),
+    ASSERT_EQ(dev.read_async(
+                  addrs[i], buf, 64,
+                  [](void* c, Status st, std::size_t) {
+                    EXPECT_EQ(st, Status::Ok);
+                    *static_cast<bool*>(c) = true;
+                  },
+                  &done),
               Status::Ok);
     ASSERT_TRUE(done);
     for (unsigned char b : buf) ASSERT_EQ(b, i & 0xff);

@@ -59,8 +59,8 @@ TYPED_TEST(StoreTest, BasicOperations) {
   EXPECT_EQ(out, "three");
   EXPECT_EQ(s.remove("a"), Status::Ok);
   EXPECT_EQ(s.get("a", out), Status::NotFound);
-  EXPECT_EQ(s.remove("a"), Status::Ok);        // absent: still Ok
-  EXPECT_EQ(s.remove("never"), Status::Ok);    // never existed
+  EXPECT_EQ(s.remove("a"), Status::Ok);      // absent: still Ok
+  EXPECT_EQ(s.remove("never"), Status::Ok);  // never existed
   EXPECT_EQ(s.upsert("a", "back"), Status::Ok);
   EXPECT_EQ(s.get("a", out), Status::Ok);
   EXPECT_EQ(out, "back");
@@ -321,7 +321,7 @@ TYPED_TEST(StoreTest, BatchEqualsOneByOne) {
     std::vector<std::string> key_store(n), value_store(n);
     std::vector<std::string_view> keys(n), values(n);
     for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t k = rng() % 8 == 0 ? kKeys + rng() % 100 : rng() % kKeys;  // some absent
+      std::uint64_t k = rng() % 8 == 0 ? kKeys + rng() % 100 : rng() % kKeys;        // some absent
       if (i > 0 && rng() % 6 == 0) k = std::stoull(key_store[rng() % i].substr(4));  // repeat
       key_store[i] = key_of(k);
       value_store[i] = value_of(k, round, 1 + rng() % 60);

@@ -82,7 +82,8 @@ class ChainedIndex {
 
   /// Fast path inline (the entry usually exists); the insert protocol is out of line.
   [[gnu::always_inline]] Status find_or_create(std::uint64_t hash, Handle& h) {
-    if (find(hash, h)) [[likely]] return Status::Ok;
+    if (find(hash, h)) [[likely]]
+      return Status::Ok;
     return create(hash, h);
   }
 
@@ -107,7 +108,6 @@ class ChainedIndex {
       return Status::Ok;
     }
   }
-
 
  public:
   bool try_update(Handle& h, std::uint64_t address) {
@@ -254,9 +254,12 @@ class ChainedIndex {
   std::atomic<std::uint64_t> spare_{0};
   std::atomic<std::uint64_t> chunks_allocated_{0};
   std::mutex chunk_mu_;
-  std::unique_ptr<std::atomic<HashBucket*>[]> chunks_{new std::atomic<HashBucket*>[kMaxChunks]()};
-  std::unique_ptr<std::unique_ptr<AlignedBuffer>[]> owned_chunks_{
-      new std::unique_ptr<AlignedBuffer>[kMaxChunks]()};
+  std::unique_ptr<std::atomic<HashBucket*>[]> chunks_ {
+    new std::atomic<HashBucket*>[ kMaxChunks ]()
+  };
+  std::unique_ptr<std::unique_ptr<AlignedBuffer>[]> owned_chunks_ {
+    new std::unique_ptr<AlignedBuffer>[ kMaxChunks ]()
+  };
 };
 
 static_assert(IndexPolicy<ChainedIndex>);
