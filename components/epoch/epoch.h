@@ -84,7 +84,7 @@ class EpochManager {
     std::uint64_t e = current_.load(std::memory_order_seq_cst);
     table_[slot].local_epoch.store(e, std::memory_order_seq_cst);
     if (pending_actions_.load(std::memory_order_acquire) > 0) [[unlikely]]
-      drain(e);
+      run_due_actions();
   }
   void unprotect(std::uint32_t slot) {
     table_[slot].local_epoch.store(kUnprotected, std::memory_order_seq_cst);
@@ -104,11 +104,11 @@ class EpochManager {
           // release: a drainer that acquires this epoch value also sees the action.
           d.epoch.store(prior, std::memory_order_release);
           pending_actions_.fetch_add(1, std::memory_order_acq_rel);
-          drain(current_.load(std::memory_order_seq_cst));
+          run_due_actions();
           return;
         }
       }
-      drain(current_.load(std::memory_order_seq_cst));
+      run_due_actions();
       std::this_thread::yield();
     }
   }
@@ -116,7 +116,7 @@ class EpochManager {
   std::uint64_t bump_epoch() { return current_.fetch_add(1, std::memory_order_seq_cst) + 1; }
 
   /// Runs every action whose epoch is safe. Returns how many ran.
-  std::uint32_t drain() { return drain(current_.load(std::memory_order_seq_cst)); }
+  std::uint32_t drain() { return run_due_actions(); }
 
   [[nodiscard]] std::uint64_t current_epoch() const {
     return current_.load(std::memory_order_seq_cst);
@@ -159,9 +159,8 @@ class EpochManager {
     Action action;  // valid while epoch holds a real epoch; owned by whoever locks it
   };
 
-  std::uint32_t drain(std::uint64_t current) {
+  std::uint32_t run_due_actions() {
     std::uint64_t safe = compute_safe_epoch();
-    (void)current;
     std::uint32_t ran = 0;
     for (auto& d : drain_) {
       std::uint64_t e = d.epoch.load(std::memory_order_acquire);

@@ -583,7 +583,6 @@ class Store {
       virtual ~PendingOp() = default;
       // Read: deliver the outcome. Rmw: found (or not) the old value on the device.
       virtual void on_found(Session& s, Status st, const std::string_view* value) = 0;
-      virtual bool is_rmw() const = 0;
       State* state = nullptr;
       std::string key;
       std::uint64_t hash = 0;
@@ -601,7 +600,6 @@ class Store {
       void on_found(Session&, Status st, const std::string_view* value) override {
         cb(st, value ? *value : std::string_view{});
       }
-      bool is_rmw() const override { return false; }
       F cb;
     };
     template <class U, class D>
@@ -615,7 +613,6 @@ class Store {
         }
         done(s.rmw_after_device(this->key, this->hash, this->entry_address, value, update));
       }
-      bool is_rmw() const override { return true; }
       U update;
       D done;
     };
