@@ -12,6 +12,26 @@
 //
 // Thread-safety: all members may be called concurrently by threads holding epoch protection
 // (components/epoch); readers (find) never block.
+//
+// Checkpoint and recovery members (each index documents its own details next to them):
+//   std::uint64_t checkpoint_geometry() const
+//       a number describing the table's shape (bucket count and whatever fixes an entry's
+//       identity), saved with an index checkpoint.
+//   Status prepare_recovery(std::uint64_t geometry)
+//       on an empty index that no other thread uses yet: make its table match `geometry`.
+//       InvalidArgument for a value no index produces (or a non-empty index), OutOfMemory.
+//   template <class F> void capture(F&& f)
+//       fuzzy capture: f(rep_hash, address) for every occupied, non-tentative entry, while
+//       other threads run find / find_or_create / try_update. Every entry that exists for the
+//       whole capture is visited at least once, with an address it held at some moment of the
+//       capture (it may be visited twice); entries created meanwhile may or may not be. A
+//       capture and an index growth never overlap: a capture waits for a running growth, and
+//       no growth starts while a capture runs. rep_hash is a representative hash of the
+//       entry's identity (see recover_entry).
+//   bool recover_entry(std::uint64_t rep_hash, std::uint64_t address)
+//       single-threaded recovery load on an index prepared with the saved geometry: creates the
+//       entry that any key of rep_hash's identity finds (same bucket, same tag) and sets its
+//       address (overwriting). false only on OutOfMemory.
 
 #include <concepts>
 #include <cstddef>

@@ -40,6 +40,7 @@ enum class FaultKind : std::uint8_t {
   NoSpace,
   Delay,
   RenameError,  // file-system interface only
+  RemoveError,  // file-system interface only (unlink, remove_dir), armed only
   kCount,
 };
 
@@ -98,7 +99,7 @@ class FaultSchedule {
       case FaultKind::Delay:
         return cfg_.delay_one_in;
       default:
-        return 0;  // NoSpace comes from space_bytes; RenameError is armed only
+        return 0;  // NoSpace comes from space_bytes; RenameError, RemoveError are armed
     }
   }
 

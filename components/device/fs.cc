@@ -64,7 +64,99 @@ Result<void> fsync_path(const std::string& path, int flags, std::string_view wha
   return {};
 }
 
+class OsFileWriter final : public FileWriter {
+ public:
+  OsFileWriter(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~OsFileWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  OsFileWriter(const OsFileWriter&) = delete;
+  OsFileWriter& operator=(const OsFileWriter&) = delete;
+
+  Result<std::size_t> write_some(std::string_view data) override {
+    if (fd_ < 0) return closed("write");
+    if (data.empty()) return std::size_t{0};
+    ssize_t n;
+    do {
+      n = ::write(fd_, data.data(), data.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return os_error("cannot write file", path_, errno);
+    bytes_ += static_cast<std::uint64_t>(n);
+    return static_cast<std::size_t>(n);
+  }
+  Result<void> sync() override {
+    if (fd_ < 0) return closed("sync");
+    if (::fsync(fd_) != 0) return os_error("cannot sync file", path_, errno);
+    return {};
+  }
+  Result<void> close() override {
+    if (fd_ < 0) return {};
+    // close() is not retried on EINTR: on Linux the descriptor is released either way.
+    if (::close(std::exchange(fd_, -1)) != 0) return os_error("cannot close file", path_, errno);
+    return {};
+  }
+  [[nodiscard]] std::uint64_t bytes() const override { return bytes_; }
+  [[nodiscard]] const std::string& path() const override { return path_; }
+
+ private:
+  Error closed(std::string_view what) const {
+    return make_error(Status::InvalidArgument, "cannot " + std::string(what) + " file `" + path_ +
+                                                   "`: its writer is already closed");
+  }
+
+  std::string path_;
+  int fd_;
+  std::uint64_t bytes_ = 0;
+};
+
+class OsFileReader final : public FileReader {
+ public:
+  OsFileReader(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
+  Result<std::size_t> read_some(std::span<char> dst) override {
+    if (dst.empty()) return std::size_t{0};
+    ssize_t n;
+    do {
+      n = ::read(fd_.get(), dst.data(), dst.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return os_error("cannot read file", path_, errno);
+    return static_cast<std::size_t>(n);
+  }
+  [[nodiscard]] const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  Fd fd_;
+};
+
 }  // namespace
+
+Result<void> FileWriter::append(std::string_view data) {
+  while (!data.empty()) {
+    auto n = write_some(data);
+    if (!n) return n.error();
+    if (n.value() == 0 || n.value() > data.size()) {
+      return make_error(Status::IoError, "cannot write file `" + path() +
+                                             "`: the write made no progress (" +
+                                             std::to_string(n.value()) + " bytes accepted of " +
+                                             std::to_string(data.size()) + ")");
+    }
+    // A short write: the loop hands the rest over again.
+    data.remove_prefix(n.value());
+  }
+  return {};
+}
+
+Result<std::size_t> FileReader::read_full(std::span<char> dst) {
+  std::size_t done = 0;
+  while (done < dst.size()) {
+    auto n = read_some(dst.subspan(done));
+    if (!n) return n.error();
+    if (n.value() == 0) break;  // end of file
+    done += n.value();
+  }
+  return done;
+}
 
 Error os_error(std::string_view what, std::string_view path, int err) {
   Status code = Status::IoError;
@@ -203,6 +295,54 @@ Result<std::unique_ptr<FileLock>> OsFileSystem::lock_file(const std::string& pat
     return os_error("cannot lock file", path, errno);
   }
   return std::unique_ptr<FileLock>(std::make_unique<OsFileLock>(path, fd.release()));
+}
+
+Result<std::unique_ptr<FileWriter>> OsFileSystem::open_writer(const std::string& path) {
+  Fd fd(open_retry(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC));
+  if (fd.get() < 0) return os_error("cannot create file", path, errno);
+  return std::unique_ptr<FileWriter>(std::make_unique<OsFileWriter>(path, fd.release()));
+}
+
+Result<std::unique_ptr<FileReader>> OsFileSystem::open_reader(const std::string& path) {
+  Fd fd(open_retry(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return os_error("cannot open file", path, errno);
+  return std::unique_ptr<FileReader>(std::make_unique<OsFileReader>(path, fd.release()));
+}
+
+Result<void> OsFileSystem::remove_dir(const std::string& path) {
+  if (::rmdir(path.c_str()) != 0) return os_error("cannot remove directory", path, errno);
+  return {};
+}
+
+Result<std::uint64_t> OsFileSystem::file_size(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return os_error("cannot stat file", path, errno);
+  if (S_ISDIR(st.st_mode)) {
+    return make_error(Status::InvalidArgument, "`" + path + "` is a directory, not a file");
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+Result<void> create_dir_durably(FileSystem& fs, const std::string& path) {
+  if (path.empty()) return make_error(Status::InvalidArgument, "create_dir: empty path");
+  // Find the levels that do not exist yet (deepest first), create them all, then sync the
+  // parent of each, top down, so every new name is durable.
+  std::vector<std::string> missing;
+  for (std::string p = path;;) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    auto there = fs.exists(p);
+    if (!there) return there.error();
+    if (there.value()) break;
+    missing.push_back(p);
+    std::string up = parent_dir(p);
+    if (up == p) break;
+    p = std::move(up);
+  }
+  if (auto r = fs.create_dir(path); !r) return r;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (auto r = fs.sync_dir(parent_dir(*it)); !r) return r;
+  }
+  return {};
 }
 
 Result<void> write_file_durably(FileSystem& fs, const std::string& path, std::string_view data) {

@@ -59,6 +59,7 @@ std::string encode_meta(const StoreMeta& meta) {
   body.append("gc=").append(meta.gc).append("\n");
   body.append("page_bytes=").append(std::to_string(meta.page_bytes)).append("\n");
   body.append("segment_bytes=").append(std::to_string(meta.segment_bytes)).append("\n");
+  body.append("latest_checkpoint=").append(std::to_string(meta.latest_checkpoint)).append("\n");
   char sum[40];
   std::snprintf(sum, sizeof sum, "checksum=%016" PRIx64 "\n", checksum64(body.data(), body.size()));
   body.append(sum);
@@ -114,6 +115,8 @@ Result<StoreMeta> decode_meta(std::string_view text, const std::string& path) {
       ok = parse_int(value, &meta.page_bytes);
     } else if (key == "segment_bytes") {
       ok = parse_int(value, &meta.segment_bytes);
+    } else if (key == "latest_checkpoint") {
+      ok = parse_int(value, &meta.latest_checkpoint);
     }  // unknown keys: ignored, so a later minor format can add fields
     if (!ok) return corrupt(path, "field " + std::string(key) + " is not a number");
   }
@@ -137,7 +140,8 @@ Result<std::unique_ptr<StoreDir>> StoreDir::open(FileSystem& fs, std::string pat
                       "the store directory path is empty: set the store's path (a directory)");
   }
   while (path.size() > 1 && path.back() == '/') path.pop_back();
-  if (auto r = fs.create_dir(path); !r) return r.error();
+  // Durably: a store directory whose name a crash could take away would lose the store.
+  if (auto r = create_dir_durably(fs, path); !r) return r.error();
 
   const std::string lock_path = join_path(path, kLockFile);
   auto lock = fs.lock_file(lock_path);
@@ -160,6 +164,11 @@ Result<std::unique_ptr<StoreDir>> StoreDir::open(FileSystem& fs, std::string pat
   for (const std::string& n : names.value()) {
     if (n == kMetaFile) {
       has_meta = true;
+    } else if (n == kCheckpointsDir) {
+      // An empty checkpoints/ is a leftover of an interrupted open: harmless. One holding
+      // checkpoints without rskv.meta is not (its store metadata went missing).
+      auto inside = fs.list(join_path(path, n));
+      if (!inside || !inside.value().empty()) foreign.push_back(n);
     } else if (n != kLockFile && n != std::string(kMetaFile) + ".tmp" &&
                n != SegmentFiles::kProbeFile) {
       // rskv.meta.tmp (a metadata write cut short) and the devices' O_DIRECT probe file are
@@ -241,12 +250,29 @@ Result<void> StoreDir::prepare_new_store(const StoreMeta& want) {
   if (auto r = check_compatible(want); !r) return r;
   if (kind_ == Kind::Existing) {
     return make_error(Status::InvalidArgument,
-                      "store directory `" + path_ + "` already holds a store (" +
-                          stored_->policies() +
-                          "); recovery is not built yet, so it cannot be reopened. Choose an "
-                          "empty or new directory (rskv never wipes an existing store).");
+                      "`" + path_ + "` already holds an rskv store (" + stored_->policies() +
+                          "); open it with recovery (StoreConfig::recover, rskv-cli --recover) "
+                          "or choose an empty directory");
   }
   return write_meta(want);
+}
+
+Result<void> StoreDir::open_existing(const StoreMeta& want) {
+  if (auto r = check_compatible(want); !r) return r;
+  if (kind_ == Kind::Existing) return {};
+  return write_meta(want);
+}
+
+Result<void> StoreDir::set_latest_checkpoint(std::uint64_t id) {
+  if (kind_ != Kind::Existing) {
+    return make_error(Status::InvalidArgument,
+                      "store directory `" + path_ +
+                          "` holds no store metadata yet: write it (prepare_new_store or "
+                          "open_existing) before recording a checkpoint");
+  }
+  StoreMeta meta = *stored_;
+  meta.latest_checkpoint = id;
+  return write_meta(meta);
 }
 
 }  // namespace rskv::device

@@ -2,30 +2,36 @@
 // StoreDir: the store directory the store opens for a file-backed device.
 //
 // A store directory holds
-//   LOCK        an empty file carrying an exclusive flock for as long as a StoreDir is open
-//               (the kernel releases it when the process dies: no stale locks);
-//   rskv.meta   the metadata file (format version, index / device / gc policy names, page
-//               size, segment size), written durably (write, sync, rename, directory sync) and
-//               checked against a checksum when read;
-//   log.<n>     the log's segment files (written by the device, not by StoreDir).
+//   LOCK          an empty file carrying an exclusive flock for as long as a StoreDir is open
+//                 (the kernel releases it when the process dies: no stale locks);
+//   rskv.meta     the metadata file (format version, index / device / gc policy names, page
+//                 size, segment size, latest committed checkpoint id), written durably
+//                 (write, sync, rename, directory sync) and checked against a checksum when
+//                 read;
+//   log.<n>       the log's segment files (written by the device, not by StoreDir);
+//   checkpoints/  the checkpoints (components/checkpoint/checkpoint_dir.h).
 // With the memory device the store does not use a StoreDir at all: the directory holds
 // nothing and is neither locked nor refused.
 //
-// How the store opens a directory (today, before recovery exists):
+// How the store opens a directory:
 //
 //     device::OsFileSystem fs;                       // or a FaultyFileSystem in tests
 //     auto dir = device::StoreDir::open(fs, path);   // create if missing, lock, read metadata
 //     if (!dir) return dir.error();                  // e.g. "in use by another process"
 //     StoreMeta want{.index = "chained", .device = "file", .gc = "none",
 //                    .page_bytes = 1u << 22, .segment_bytes = 1ull << 30};
+//     // A new store (refuses a directory that already holds one):
 //     if (auto r = (*dir)->prepare_new_store(want); !r) return r.error();
+//     // Or, to recover: accepts an existing store with the same policies (or makes a new
+//     // one in a fresh directory), then recover from (*dir)->stored()->latest_checkpoint.
+//     if (auto r = (*dir)->open_existing(want); !r) return r.error();
 //     DeviceConfig dc{.path = (*dir)->path(), .segment_bytes = want.segment_bytes, ...};
 //     ... Device::open(dc) ...; keep `dir` alive as long as the store is open (it holds the lock).
+//     // After each checkpoint commits: (*dir)->set_latest_checkpoint(id).
 //
 // prepare_new_store() writes the metadata into a fresh directory, and refuses a directory that
 // already holds a store: with other policies (the message names the stored ones), or with the
-// same ones ("recovery is not built yet"). When recovery exists, the store will call
-// check_compatible() and then recover instead.
+// same ones (the message names recovery: StoreConfig::recover, rskv-cli --recover).
 //
 // Thread-safety: a StoreDir is used by the thread that opens the store; not thread-safe.
 
@@ -50,6 +56,10 @@ struct StoreMeta {
   std::string gc;                   // gc policy name, e.g. "none"
   std::uint64_t page_bytes = 0;     // hybrid-log page size
   std::uint64_t segment_bytes = 0;  // device segment size (0 = not recorded)
+  // The id of the latest committed checkpoint (0 = none committed yet; files written before
+  // checkpoints existed read as 0). A lower bound: a checkpoint commits before this field is
+  // rewritten, so a crash in between leaves a newer committed checkpoint than recorded here.
+  std::uint64_t latest_checkpoint = 0;
 
   /// "index=chained device=file gc=none" — the form error messages use.
   [[nodiscard]] std::string policies() const;
@@ -69,6 +79,7 @@ class StoreDir {
  public:
   static constexpr std::string_view kLockFile = "LOCK";
   static constexpr std::string_view kMetaFile = "rskv.meta";
+  static constexpr std::string_view kCheckpointsDir = "checkpoints";
 
   enum class Kind : std::uint8_t {
     Fresh,     // no store here yet (the directory was missing or empty)
@@ -94,9 +105,16 @@ class StoreDir {
   /// Writes `meta` durably (write rskv.meta.tmp, sync, rename, sync directory); afterwards
   /// kind() is Existing and stored() is `meta`.
   Result<void> write_meta(const StoreMeta& meta);
-  /// For a store without recovery: check_compatible(want); then refuse an existing store
-  /// (InvalidArgument, "already holds a store; recovery is not built yet"); then write_meta.
+  /// For a new store: check_compatible(want); then refuse an existing store
+  /// (InvalidArgument, "`<dir>` already holds an rskv store (<policies>); open it with
+  /// recovery ..."); then write_meta(want).
   Result<void> prepare_new_store(const StoreMeta& want);
+  /// For recovery: check_compatible(want); then Ok for an existing store (stored() keeps its
+  /// metadata, latest_checkpoint included), or, for a fresh directory, write_meta(want).
+  Result<void> open_existing(const StoreMeta& want);
+  /// Records `id` as the latest committed checkpoint: rewrites rskv.meta durably with
+  /// latest_checkpoint = id. InvalidArgument if the directory holds no store yet.
+  Result<void> set_latest_checkpoint(std::uint64_t id);
 
   StoreDir(const StoreDir&) = delete;
   StoreDir& operator=(const StoreDir&) = delete;

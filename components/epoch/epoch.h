@@ -118,6 +118,10 @@ class EpochManager {
   /// Runs every action whose epoch is safe. Returns how many ran.
   std::uint32_t drain() { return run_due_actions(); }
 
+  /// The epoch `slot` last observed (kUnprotected when it is not protected).
+  [[nodiscard]] std::uint64_t local_epoch(std::uint32_t slot) const {
+    return table_[slot].local_epoch.load(std::memory_order_seq_cst);
+  }
   [[nodiscard]] std::uint64_t current_epoch() const {
     return current_.load(std::memory_order_seq_cst);
   }

@@ -39,6 +39,7 @@
 
 #include "components/common/address.h"
 #include "components/common/aligned_buffer.h"
+#include "components/common/hash.h"
 #include "components/common/result.h"
 #include "components/common/status.h"
 #include "components/epoch/epoch.h"
@@ -83,6 +84,16 @@ struct LogConfig {
   }
 };
 
+/// One write of the flush path: the logical log range [from, to) (within one page, starting at
+/// a record boundary) and checksum64 over its bytes as they were written. Checkpoints persist
+/// these so that recovery verifies every byte it replays.
+struct FlushedRange {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::uint64_t checksum = 0;
+  bool operator==(const FlushedRange&) const = default;
+};
+
 template <DevicePolicy Device>
 class HybridLog {
  public:
@@ -105,8 +116,10 @@ class HybridLog {
     head_.store(kFirstValidAddress, std::memory_order_relaxed);
     read_only_.store(kFirstValidAddress, std::memory_order_relaxed);
     safe_read_only_.store(kFirstValidAddress, std::memory_order_relaxed);
-    flushed_until_.store(0, std::memory_order_relaxed);
-    flush_issued_until_.store(0, std::memory_order_relaxed);
+    // Nothing lies below the first valid address: it counts as flushed (a fold-over of an
+    // empty log then has nothing to wait for).
+    flushed_until_.store(kFirstValidAddress, std::memory_order_relaxed);
+    flush_issued_until_.store(kFirstValidAddress, std::memory_order_relaxed);
   }
   /// No thread may be protected any more: run due region-shift actions and wait for every
   /// flush callback, which reference this log.
@@ -198,9 +211,11 @@ class HybridLog {
 
   /// Makes everything below the current tail read-only and waits until it is flushed.
   /// The caller must not hold epoch protection on `slot` other than this call's own.
-  Status flush_all(std::uint32_t slot) {
-    // Close the current page so its tail part is flushed as a whole page too.
-    std::uint64_t target = tail();
+  Status flush_all(std::uint32_t slot) { return flush_until(slot, tail()); }
+
+  /// Makes [.., target) read-only (fold-over) and waits until it is flushed. Same rules as
+  /// flush_all; `target` must not exceed the tail.
+  Status flush_until(std::uint32_t slot, std::uint64_t target) {
     shift_read_only(target);
     epoch_.protect(slot);
     while (flushed_until() < target) {
@@ -209,6 +224,54 @@ class HybridLog {
     }
     epoch_.unprotect(slot);
     return flush_error();
+  }
+
+  // ---- flushed-range checksums (checkpoints and recovery) ---------------------------------
+
+  /// The flushed ranges overlapping [from, to), in address order.
+  std::vector<FlushedRange> flushed_ranges(std::uint64_t from, std::uint64_t to) const {
+    std::lock_guard<std::mutex> g(ranges_mu_);
+    std::vector<FlushedRange> out;
+    auto it = ranges_.upper_bound(from);
+    if (it != ranges_.begin()) --it;
+    for (; it != ranges_.end() && it->first < to; ++it) {
+      if (it->second.to > from) out.push_back(it->second);
+    }
+    return out;
+  }
+  /// Adds ranges known from a checkpoint (recovery), replacing any with the same start.
+  void install_ranges(const std::vector<FlushedRange>& ranges) {
+    std::lock_guard<std::mutex> g(ranges_mu_);
+    for (const FlushedRange& r : ranges) ranges_[r.from] = r;
+  }
+  /// Forgets ranges that end at or below `address` (no checkpoint replays them any more).
+  void prune_ranges_below(std::uint64_t address) {
+    std::lock_guard<std::mutex> g(ranges_mu_);
+    for (auto it = ranges_.begin(); it != ranges_.end() && it->second.to <= address;) {
+      it = ranges_.erase(it);
+    }
+  }
+
+  /// Recovery: before any other use, restarts an empty log at `fence` (page-aligned): the
+  /// tail, read-only, head and flushed bounds all start there and records below it are on
+  /// the device only; begin is `begin`.
+  void recover_at(std::uint64_t begin, std::uint64_t fence) {
+    std::uint64_t first_page = fence >> page_bits_;
+    for (std::uint64_t f = 0; f < frames_; ++f) {
+      // The first page at or after first_page that lives in frame f.
+      std::uint64_t p = first_page + (f + frames_ - first_page % frames_) % frames_;
+      frame_ready_[f].store(p, std::memory_order_relaxed);
+    }
+    std::uint64_t start = fence == 0 ? kFirstValidAddress : fence;
+    tail_page_offset_.store((first_page << 32) | (start & (page_size_ - 1)),
+                            std::memory_order_relaxed);
+    begin_.store(std::max<std::uint64_t>(begin, kFirstValidAddress), std::memory_order_relaxed);
+    for (auto* a : {&head_, &head_target_, &read_only_, &safe_read_only_, &flushed_until_,
+                    &flush_issued_until_}) {
+      a->store(start, std::memory_order_relaxed);
+    }
+    // release: publishes the reset to threads that start using the log afterwards.
+    std::atomic_thread_fence(std::memory_order_release);
   }
 
  private:
@@ -255,11 +318,14 @@ class HybridLog {
     try_shift_head();
   }
 
+ public:
+  /// Raises read_only to target (its flush follows once the epoch makes it safe).
   void shift_read_only(std::uint64_t target) {
     atomic_max_and_then(read_only_, target,
                         [&](std::uint64_t old) { register_read_only(old, target); });
   }
 
+ private:
   void register_read_only(std::uint64_t /*old*/, std::uint64_t new_ro) {
     // After every thread has seen the new read_only bound, no in-place update can be running
     // below it: publish safe_read_only and flush.
@@ -286,6 +352,12 @@ class HybridLog {
       std::uint64_t align = device_.alignment();
       std::uint64_t wfrom = a / align * align;
       std::uint64_t wto = std::min(page_end, (end + align - 1) / align * align);
+      {
+        // The bytes below safe_read_only no longer change: this checksum is of what is written.
+        FlushedRange r{a, end, checksum64(get(a), end - a)};
+        std::lock_guard<std::mutex> g(ranges_mu_);
+        ranges_[a] = r;
+      }
       auto* ctx = new FlushContext{this, a, end};
       Status st = device_.write_async(wfrom, get(wfrom), static_cast<std::uint32_t>(wto - wfrom),
                                       &HybridLog::on_flush_done, ctx);
@@ -391,6 +463,8 @@ class HybridLog {
   std::vector<std::atomic<std::uint64_t>> frame_ready_;
   std::mutex flush_mu_;
   std::map<std::uint64_t, std::uint64_t> done_ranges_;  // guarded by flush_mu_
+  mutable std::mutex ranges_mu_;
+  std::map<std::uint64_t, FlushedRange> ranges_;  // guarded by ranges_mu_; key = from
 };
 
 }  // namespace rskv::hlog

@@ -5,15 +5,25 @@
 #include <bit>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "components/common/constants.h"
 #include "components/common/result.h"
+#include "components/device/fs.h"
 #include "components/hlog/hybrid_log.h"
 #include "components/hlog/record.h"
 #include "policies/device_policy.h"
 #include "policies/index_policy.h"
 
 namespace rskv {
+
+/// The two log checkpoint kinds: fold-over flushes the log to its tail and makes it read-only;
+/// snapshot writes the in-memory part to a separate file and leaves it mutable.
+enum class CheckpointKind : std::uint8_t { FoldOver, Snapshot };
+
+inline std::string_view checkpoint_kind_name(CheckpointKind k) {
+  return k == CheckpointKind::FoldOver ? "foldover" : "snapshot";
+}
 
 struct StoreConfig {
   std::string path;                          // store directory (unused by the memory device)
@@ -25,6 +35,16 @@ struct StoreConfig {
   bool huge_pages = true;  // madvise(MADV_HUGEPAGE) log frames
   IndexConfig index;
   DeviceConfig device;
+  // Recovery and checkpoints (persistent devices).
+  bool recover = false;                   // open an existing store and recover it
+  std::uint64_t recover_checkpoint = 0;   // with recover: that checkpoint id (0 = latest valid)
+  std::uint32_t checkpoints_kept = 2;     // committed log checkpoints kept (older ones deleted)
+  std::uint32_t checkpoint_every_ms = 0;  // periodic checkpoints on a timer (0 = off)
+  CheckpointKind checkpoint_kind = CheckpointKind::FoldOver;  // kind of the periodic ones
+  std::uint32_t checkpoint_wait_ms = 10000;  // PREPARE waits this long for idle sessions
+  // Named-file system for the store directory and checkpoint files (null = the OS's);
+  // tests pass a device::FaultyFileSystem.
+  device::FileSystem* fs = nullptr;
 
   /// Largest record these limits allow, in log bytes.
   [[nodiscard]] static std::uint32_t max_record_bytes(std::uint32_t max_key,
@@ -71,6 +91,9 @@ struct StoreConfig {
                             " bytes is too small: the minimum is " + std::to_string(min) +
                             " bytes (" + std::to_string(hlog::LogConfig::kMinFrames) +
                             " log pages that each hold the largest record)");
+    }
+    if (checkpoints_kept == 0) {
+      return make_error(Status::InvalidArgument, "checkpoints_kept must be at least 1");
     }
     if (index.initial_buckets == 0 || index.initial_buckets > (1ull << 34)) {
       return make_error(Status::InvalidArgument, "index.initial_buckets must be in 1..2^34");

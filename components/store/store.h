@@ -27,10 +27,16 @@
 // complete_pending() delivers their results on the session's own thread.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +45,9 @@
 #include <utility>
 #include <vector>
 
+#include "components/checkpoint/checkpoint_dir.h"
+#include "components/checkpoint/checkpoint_meta.h"
+#include "components/checkpoint/cpr.h"
 #include "components/common/aligned_buffer.h"
 #include "components/common/hash.h"
 #include "components/common/result.h"
@@ -70,15 +79,20 @@ class Store {
   using GcType = Gc;
   static constexpr std::uint32_t kRefreshInterval = 256;
 
-  /// Opens a new store. A persistent device gets a store directory (cfg.path): created if
-  /// missing, locked exclusively, its metadata written; a directory that already holds a
-  /// store is refused (recovery is not built yet), naming the stored policies when they
-  /// differ. The memory device keeps nothing and leaves the directory alone.
+  /// Opens a store. A persistent device gets a store directory (cfg.path): created if
+  /// missing and locked exclusively. Without cfg.recover a directory that already holds a
+  /// store is refused; with it, the latest valid checkpoint (or cfg.recover_checkpoint) is
+  /// recovered (recovery() tells which, and each session's serial), and a missing or empty
+  /// directory starts an empty store. Policies other than the stored ones are refused, naming
+  /// them. The memory device keeps nothing and leaves the directory alone.
   static Result<std::unique_ptr<Store>> open(const StoreConfig& cfg) {
     if (Result<void> v = cfg.validate(); !v) return v.error();
     DeviceConfig dcfg = cfg.device;
     if (dcfg.path.empty()) dcfg.path = cfg.path;
     std::unique_ptr<device::StoreDir> dir;
+    std::unique_ptr<checkpoint::CheckpointDir> ckdir;
+    device::FileSystem* fs = nullptr;
+    bool existed = false;
     if constexpr (Device::kPersistent) {
       if (cfg.path.empty()) {
         return make_error(Status::InvalidArgument,
@@ -86,23 +100,35 @@ class Store {
                               " device needs a store directory: set StoreConfig::path");
       }
       static device::OsFileSystem os_fs;
-      Result<std::unique_ptr<device::StoreDir>> d = device::StoreDir::open(os_fs, cfg.path);
+      fs = cfg.fs != nullptr ? cfg.fs : &os_fs;
+      Result<std::unique_ptr<device::StoreDir>> d = device::StoreDir::open(*fs, cfg.path);
       if (!d) return d.error();
       dir = std::move(d).value();
+      existed = !dir->fresh();
       device::StoreMeta want;
       want.index = std::string(Index::kName);
       want.device = std::string(Device::kName);
       want.gc = std::string(Gc::kName);
       want.page_bytes = std::uint64_t{1} << cfg.effective_page_bits();
       want.segment_bytes = dcfg.segment_bytes;
-      if (Result<void> r = dir->prepare_new_store(want); !r) return r.error();
+      Result<void> r = cfg.recover ? dir->open_existing(want) : dir->prepare_new_store(want);
+      if (!r) return r.error();
       dcfg.path = dir->path();
+      Result<checkpoint::CheckpointDir> cd = checkpoint::CheckpointDir::open(*fs, dir->path());
+      if (!cd) return cd.error();
+      ckdir = std::make_unique<checkpoint::CheckpointDir>(std::move(cd).value());
     }
     Result<std::unique_ptr<Device>> dev = Device::open(dcfg);
     if (!dev) return dev.error();
     try {
       auto store = std::unique_ptr<Store>(new Store(cfg, std::move(dev).value()));
       store->dir_ = std::move(dir);
+      store->ckdir_ = std::move(ckdir);
+      store->fs_ = fs;
+      if constexpr (Device::kPersistent) {
+        if (Result<void> r = store->recover(existed); !r) return r.error();
+      }
+      store->start_timer();
       return store;
     } catch (const std::bad_alloc&) {
       return make_error(Status::OutOfMemory, "cannot allocate the log frames (" +
@@ -112,17 +138,99 @@ class Store {
   }
 
   ~Store() {
+    stop_timer();
     // Sessions must be closed before the store; drain pending flushes.
     device_->complete_pending(true);
   }
 
+  /// Opens a new session (a new id; serials from 0).
   Result<Session> start_session() {
-    std::uint32_t slot = epoch_.acquire_slot();
-    if (slot == epoch::EpochManager::kMaxSlots) {
-      return make_error(Status::Busy, "all " + std::to_string(epoch::EpochManager::kMaxSlots) +
-                                          " session slots are in use: close a session first");
+    return open_session(next_session_id_.fetch_add(1, std::memory_order_relaxed), 0);
+  }
+  /// Continues a session of before a recovery (or a closed one) by its id: the session's
+  /// serial() is then the serial up to which its operations were recovered. NotFound for an
+  /// id this store does not know; Busy if that session is open.
+  Result<Session> continue_session(std::uint64_t id) {
+    std::uint64_t serial = 0;
+    {
+      std::lock_guard<std::mutex> g(sessions_mu_);
+      auto it = known_sessions_.find(id);
+      if (it == known_sessions_.end()) {
+        return make_error(Status::NotFound, "no session with id " + std::to_string(id) +
+                                                " is known to this store (recovered or closed)");
+      }
+      if (it->second.open) {
+        return make_error(Status::Busy, "session " + std::to_string(id) + " is open");
+      }
+      serial = it->second.serial;
     }
-    return Session(this, slot);
+    return open_session(id, serial);
+  }
+
+  // ---- checkpoints and recovery (CPR; components/checkpoint/cpr.h) -----------------------
+  struct CheckpointRequest {
+    CheckpointKind kind = CheckpointKind::FoldOver;
+    bool index = true;  // capture the index (fuzzy)
+    bool log = true;    // checkpoint the log (a recovery point); false = index only
+    // How long PREPARE waits for every session to acknowledge (idle sessions) before the
+    // checkpoint gives up; 0 = StoreConfig::checkpoint_wait_ms.
+    std::uint32_t wait_ms = 0;
+  };
+  struct CheckpointInfo {
+    std::uint64_t id = 0;
+    std::uint64_t version = 0;  // the version captured: operations of later ones are not in it
+    std::string kind;           // "foldover", "snapshot" or "index"
+    bool index = false;         // this checkpoint captured the index itself
+    std::uint64_t log_final = 0;
+    std::vector<checkpoint::SessionSerial> sessions;  // per session id: serial in checkpoint
+    /// The serial up to which session `id`'s operations are in the checkpoint (0 if none).
+    [[nodiscard]] std::uint64_t serial_of(std::uint64_t session_id) const {
+      for (const auto& s : sessions)
+        if (s.id == session_id) return s.serial;
+      return 0;
+    }
+  };
+  struct RecoveryInfo {
+    std::uint64_t checkpoint_id = 0;  // 0: no committed checkpoint (an empty store)
+    std::uint64_t version = 0;
+    std::vector<checkpoint::SessionSerial> sessions;  // recovered serial per session id
+    std::string warning;  // a newer checkpoint was unusable (also on stderr)
+    std::uint64_t replayed_bytes = 0;
+    double replay_seconds = 0;
+    [[nodiscard]] std::uint64_t serial_of(std::uint64_t session_id) const {
+      for (const auto& s : sessions)
+        if (s.id == session_id) return s.serial;
+      return 0;
+    }
+  };
+
+  /// Takes a checkpoint without pausing other sessions, and returns once it is durable. The
+  /// calling thread may hold a session (pass it as `caller`: it is refreshed while the
+  /// checkpoint waits); other sessions must refresh (they do every kRefreshInterval
+  /// operations, or call refresh()). Errors: InvalidArgument on the memory device; Busy when a
+  /// session did not acknowledge PREPARE in time (named; nothing was written); device and
+  /// file errors (the checkpoint is not committed; the previous one stays the latest).
+  Result<CheckpointInfo> checkpoint(const CheckpointRequest& req = {}, Session* caller = nullptr);
+  /// What open() recovered (checkpoint id 0 when nothing).
+  [[nodiscard]] const RecoveryInfo& recovery() const { return recovery_; }
+  /// Test hook: called with the phase name as a checkpoint enters each phase, and with
+  /// "meta" right before its metadata is committed.
+  void set_checkpoint_hook(std::function<void(std::string_view)> hook) {
+    checkpoint_hook_ = std::move(hook);
+  }
+  /// The latest committed checkpoint this store took or recovered (0 = none), and the
+  /// serial up to which session `id`'s operations are in it.
+  [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> persisted_serial(std::uint64_t id) {
+    std::lock_guard<std::mutex> g(sessions_mu_);
+    for (const auto& s : last_persisted_)
+      if (s.id == id) return {last_persisted_id_, s.serial};
+    return {last_persisted_id_, 0};
+  }
+  [[nodiscard]] checkpoint::Phase phase() const {
+    return checkpoint::SystemState::phase(state_.load(std::memory_order_acquire));
+  }
+  [[nodiscard]] std::uint64_t version() const {
+    return checkpoint::SystemState::version(state_.load(std::memory_order_acquire));
   }
 
   [[nodiscard]] StoreStats stats() const {
@@ -168,6 +276,7 @@ class Store {
         log_(cfg.log_config(), *device_, epoch_),
         index_(index_config(cfg.index, epoch_)) {
     index_.set_resolver(&Store::resolve_hash, this);
+    index_ckpt_.geometry = index_.checkpoint_geometry();
   }
 
   static IndexConfig index_config(IndexConfig c, epoch::EpochManager& e) {
@@ -225,13 +334,96 @@ class Store {
     return Status::Corruption;
   }
 
+  Result<Session> open_session(std::uint64_t id, std::uint64_t serial) {
+    std::uint32_t slot = epoch_.acquire_slot();
+    if (slot == epoch::EpochManager::kMaxSlots) {
+      return make_error(Status::Busy, "all " + std::to_string(epoch::EpochManager::kMaxSlots) +
+                                          " session slots are in use: close a session first");
+    }
+    {
+      std::lock_guard<std::mutex> g(sessions_mu_);
+      KnownSession& k = known_sessions_[id];
+      k.open = true;
+    }
+    return Session(this, slot, id, serial);
+  }
+  void session_closed(std::uint32_t slot, std::uint64_t id, std::uint64_t version,
+                      std::uint64_t serial, std::uint64_t cpr_point) {
+    {
+      std::lock_guard<std::mutex> g(sessions_mu_);
+      KnownSession& k = known_sessions_[id];
+      k.open = false;
+      k.version = version;
+      k.serial = serial;
+      k.cpr_point = cpr_point;
+    }
+    // seq_cst: pairs with the checkpoint thread's scan (see the registration in Session).
+    sessions_[slot].id.store(0, std::memory_order_seq_cst);
+  }
+
+  // checkpointing.h
+  Result<void> recover(bool existed);
+  Result<void> recover_checkpoint(const checkpoint::CheckpointMeta& m);
+  Result<void> replay(const checkpoint::CheckpointMeta& m, std::uint64_t* pending_left);
+  Result<std::uint64_t> log_extent();
+  Result<void> capture_index(std::uint64_t id, checkpoint::CheckpointMeta& m, Session* caller,
+                             std::chrono::steady_clock::time_point deadline);
+  Result<void> wait_acks(std::uint64_t st, Session* caller,
+                         std::optional<std::chrono::steady_clock::time_point> deadline);
+  void pump(Session* caller);
+  Status read_device_sync(std::uint64_t offset, std::uint64_t len, char* out);
+  Status write_device_sync(std::uint64_t offset, std::string_view data);
+  void set_state(checkpoint::Phase p, std::uint64_t v);
+  Result<void> write_snapshot(std::uint64_t id, std::uint64_t from, std::uint64_t to,
+                              Session* caller, checkpoint::CheckpointMeta& m);
+  Result<CheckpointInfo> checkpoint_locked(const CheckpointRequest& req, Session* caller);
+  void start_timer();
+  void stop_timer();
+
+  struct KnownSession {
+    bool open = false;
+    std::uint64_t version = 0;    // version it ran in when it closed
+    std::uint64_t serial = 0;     // its last serial (closed) / recovered serial
+    std::uint64_t cpr_point = 0;  // serial when it moved to `version`
+  };
+  // The index checkpoint later log-only checkpoints rely on (id 0: the empty index at
+  // `start`, i.e. replay from the log's beginning).
+  struct IndexCheckpoint {
+    std::uint64_t id = 0;
+    std::uint64_t start = kFirstValidAddress, end = kFirstValidAddress;
+    std::uint64_t geometry = 0, version = 0;
+    checkpoint::FileInfo file;
+  };
+
   StoreConfig cfg_;
   std::unique_ptr<device::StoreDir> dir_;  // persistent devices: holds the directory lock
+  std::unique_ptr<checkpoint::CheckpointDir> ckdir_;
+  device::FileSystem* fs_ = nullptr;
   epoch::EpochManager epoch_;
   std::unique_ptr<Device> device_;
   hlog::HybridLog<Device> log_;
   Index index_;
-  std::atomic<std::uint32_t> version_{0};  // record version bits (checkpoints raise it)
+  // The CPR state word (checkpoint/cpr.h): written by the checkpoint thread only.
+  alignas(kCacheLineSize) std::atomic<std::uint64_t> state_{0};
+  alignas(kCacheLineSize) checkpoint::SessionTable sessions_;
+  std::atomic<std::uint64_t> next_session_id_{1};
+  std::mutex sessions_mu_;
+  std::map<std::uint64_t, KnownSession> known_sessions_;  // guarded by sessions_mu_
+  // Checkpoint state, guarded by checkpoint_mu_ (one checkpoint at a time).
+  std::mutex checkpoint_mu_;
+  IndexCheckpoint index_ckpt_;
+  std::vector<checkpoint::Range> skip_ranges_;
+  std::vector<std::uint64_t> dead_versions_;
+  std::function<void(std::string_view)> checkpoint_hook_;
+  std::uint32_t pump_slot_ = 0;  // an epoch slot the checkpoint thread uses to help
+  std::vector<checkpoint::SessionSerial> last_persisted_;  // guarded by sessions_mu_
+  std::uint64_t last_persisted_id_ = 0;                    // guarded by sessions_mu_
+  RecoveryInfo recovery_;
+  // Periodic checkpoints (StoreConfig::checkpoint_every_ms).
+  std::thread timer_;
+  std::mutex timer_mu_;
+  std::condition_variable timer_cv_;
+  bool timer_stop_ = false;  // guarded by timer_mu_
 
   friend class Session;
 
@@ -239,20 +431,11 @@ class Store {
   // ======================================================================================
   class Session {
    public:
-    Session(Session&& o) noexcept
-        : store_(std::exchange(o.store_, nullptr)),
-          slot_(o.slot_),
-          serial_(o.serial_),
-          since_refresh_(o.since_refresh_),
-          state_(std::move(o.state_)) {}
+    Session(Session&& o) noexcept { take(o); }
     Session& operator=(Session&& o) noexcept {
       if (this != &o) {
         close();
-        store_ = std::exchange(o.store_, nullptr);
-        slot_ = o.slot_;
-        serial_ = o.serial_;
-        since_refresh_ = o.since_refresh_;
-        state_ = std::move(o.state_);
+        take(o);
       }
       return *this;
     }
@@ -260,22 +443,38 @@ class Store {
     Session& operator=(const Session&) = delete;
     ~Session() { close(); }
 
-    /// Completes everything pending, leaves the epoch and frees the slot.
+    /// Completes everything pending, leaves the epoch and frees the slot. Its last serial
+    /// stays known to the store (checkpoints record it under the session's id).
     void close() {
       if (store_ == nullptr) return;
       complete_pending(true);
+      check_state();
+      store_->session_closed(slot_, id_, version_, serial_, cpr_point_);
       store_->epoch_.unprotect(slot_);
       store_->epoch_.release_slot(slot_);
       store_ = nullptr;
     }
 
+    /// Serial number of the last operation started (each operation, batch element and
+    /// pending operation takes the next one when it starts).
     [[nodiscard]] std::uint64_t serial() const { return serial_; }
+    /// Sets the serial the next operation counts from (it gets serial + 1), for tools that
+    /// number their own requests (rskv-cli numbers its input lines from 1 in every process).
+    /// A checkpoint reports, per session, the serial at its CPR point in this numbering.
+    void set_serial(std::uint64_t serial) { serial_ = serial; }
+    /// The session's id: stable across recovery (Store::continue_session).
+    [[nodiscard]] std::uint64_t id() const { return id_; }
     [[nodiscard]] std::uint32_t slot() const { return slot_; }
+    /// The store version this session runs in (raised by each checkpoint).
+    [[nodiscard]] std::uint64_t version() const { return version_; }
     [[nodiscard]] std::size_t pending_count() const { return state_->outstanding; }
 
+    /// Leaves and re-enters the epoch (lets the log shift regions and checkpoints advance);
+    /// an idle session should call it now and then, or be closed.
     void refresh() {
       since_refresh_ = 0;
       store_->epoch_.refresh(slot_);
+      check_state();
     }
 
     // ---------------------------------------------------------------------------- read
@@ -421,6 +620,10 @@ class Store {
           }
           std::uint64_t device_addr = 0;
           s = rmw_in_memory(key, update, h, &device_addr);
+          if (s == Status::Pending && sync_writes_) [[unlikely]] {
+            U& u = update;
+            s = rmw_device_sync(key, hashes[j], u, h, device_addr);  // CPR rule 1
+          }
           if (s == Status::Pending) {
             auto owned_done = [done, i](Status st) mutable { done(i, st); };
             using Op = PendingRmw<std::decay_t<U>, decltype(owned_done)>;
@@ -523,6 +726,8 @@ class Store {
       std::uint64_t device_addr = 0;
       Status s = rmw_in_memory(key, update, h, &device_addr);
       if (s != Status::Pending) return s;
+      if (sync_writes_) [[unlikely]]
+        return rmw_device_sync(key, hash, update, h, device_addr);  // CPR rule 1
       using Op = PendingRmw<std::decay_t<U>, std::decay_t<D>>;
       return go_pending(new Op(std::forward<U>(update), std::forward<D>(done)), key, hash,
                         device_addr, h.address());
@@ -547,12 +752,20 @@ class Store {
       for (;;) {
         store_->device_->complete_pending(false);
         store_->log_.help(slot_);
+        check_state();
         std::vector<PendingOp*> done;
         {
           std::lock_guard<std::mutex> g(state_->mu);
           done.swap(state_->completed);
         }
+        state_->delivering = true;
         for (PendingOp* op : done) continue_pending(op);
+        while (!state_->deferred.empty()) {
+          std::vector<std::function<void()>> d;
+          d.swap(state_->deferred);
+          for (auto& f : d) f();
+        }
+        state_->delivering = false;
         if (state_->outstanding == 0) return true;
         if (!wait) return false;
         if (done.empty()) {
@@ -564,23 +777,128 @@ class Store {
 
    private:
     friend class Store;
-    Session(Store* s, std::uint32_t slot)
-        : store_(s), slot_(slot), state_(std::make_unique<State>()) {
+    Session(Store* s, std::uint32_t slot, std::uint64_t id, std::uint64_t serial)
+        : store_(s), slot_(slot), id_(id), serial_(serial), state_(std::make_unique<State>()) {
       store_->epoch_.protect(slot_);
+      // Registration (see checkpoint/cpr.h): publish the id, then read the state word, both
+      // seq_cst, against the checkpoint thread's store of the state word and its scan of the
+      // ids: either this session sees the new state or the checkpoint sees this session.
+      auto& e = store_->sessions_[slot_];
+      e.serial.store(serial_, std::memory_order_relaxed);
+      e.id.store(id_, std::memory_order_seq_cst);
+      std::uint64_t st = store_->state_.load(std::memory_order_seq_cst);
+      version_ = checkpoint::SystemState::version(st);
+      record_version_ = checkpoint::record_version(version_);
+      cpr_point_ = serial_;
+      e.cpr_point.store(cpr_point_, std::memory_order_relaxed);
+      acknowledge(st);
+    }
+    void take(Session& o) noexcept {
+      store_ = std::exchange(o.store_, nullptr);
+      slot_ = o.slot_;
+      id_ = o.id_;
+      serial_ = o.serial_;
+      since_refresh_ = o.since_refresh_;
+      version_ = o.version_;
+      record_version_ = o.record_version_;
+      seen_state_ = o.seen_state_;
+      cpr_point_ = o.cpr_point_;
+      sync_writes_ = o.sync_writes_;
+      state_ = std::move(o.state_);
+    }
+
+    // ---- CPR (components/checkpoint/cpr.h has the protocol) ------------------------------
+    void acknowledge(std::uint64_t st) {
+      using checkpoint::Phase;
+      using checkpoint::SystemState;
+      seen_state_ = st;
+      sync_writes_ = SystemState::phase(st) == Phase::Prepare;
+      auto& e = store_->sessions_[slot_];
+      e.serial.store(serial_, std::memory_order_relaxed);
+      // release: the checkpoint thread that acquires the acknowledgement sees the CPR point.
+      e.acked.store(st, std::memory_order_release);
+    }
+    // Looks at the state word; reacts when it changed (cold).
+    void check_state() {
+      std::uint64_t st = store_->state_.load(std::memory_order_acquire);
+      if (st != seen_state_) [[unlikely]]
+        on_state_change(st);
+    }
+    [[gnu::noinline]] void on_state_change(std::uint64_t st) {
+      using checkpoint::Phase;
+      using checkpoint::SystemState;
+      const std::uint64_t v = SystemState::version(st);
+      if (v != version_) {
+        // Rule 2: every operation up to serial_ ran in the old version.
+        move_to_version(v, serial_);
+      } else if (SystemState::phase(st) == Phase::Prepare &&
+                 SystemState::phase(seen_state_) != Phase::Prepare) {
+        // Rule 1: no write of this version may stay pending once the version can change.
+        drain_pending_writes();
+      }
+      acknowledge(st);
+    }
+    void move_to_version(std::uint64_t v, std::uint64_t point) {
+      version_ = v;
+      record_version_ = checkpoint::record_version(v);
+      cpr_point_ = point;
+      store_->sessions_[slot_].cpr_point.store(point, std::memory_order_relaxed);
+    }
+    // Rule 3: inside an operation that has written nothing yet, the store is already in a
+    // newer version: move to it (the CPR point excludes this operation) and retry.
+    [[gnu::noinline]] void shift_inside_op() {
+      std::uint64_t st = store_->state_.load(std::memory_order_acquire);
+      move_to_version(checkpoint::SystemState::version(st), serial_ - 1);
+      acknowledge(st);
+    }
+    // Completes this session's pending rmws (their callbacks are deferred to the next
+    // complete_pending: this may run inside another operation). Reads stay pending.
+    void drain_pending_writes() {
+      while (state_->outstanding_writes > 0) {
+        store_->device_->complete_pending(false);
+        store_->log_.help(slot_);
+        std::vector<PendingOp*> done;
+        {
+          std::lock_guard<std::mutex> g(state_->mu);
+          done.swap(state_->completed);
+        }
+        std::vector<PendingOp*> keep;
+        for (PendingOp* op : done) {
+          if (op->writes()) {
+            continue_pending(op);
+          } else {
+            keep.push_back(op);
+          }
+        }
+        if (!keep.empty()) {
+          std::lock_guard<std::mutex> g(state_->mu);
+          state_->completed.insert(state_->completed.end(), keep.begin(), keep.end());
+        }
+        if (done.size() == keep.size()) {
+          store_->device_->complete_pending(true);
+          std::this_thread::yield();
+        }
+      }
     }
 
     // ---- pending operations -------------------------------------------------------------
     struct PendingOp;
     struct State {
       std::mutex mu;
-      std::vector<PendingOp*> completed;  // guarded by mu; pushed by I/O callbacks
-      std::size_t outstanding = 0;        // owner thread only
-      std::string scratch;                // owner thread only: copies of mutable values
-      ValueBuilder builder;               // owner thread only: rmw output
+      std::vector<PendingOp*> completed;   // guarded by mu; pushed by I/O callbacks
+      std::size_t outstanding = 0;         // owner thread only
+      std::size_t outstanding_writes = 0;  // owner thread only: pending rmws
+      // owner thread only: rmw completions whose write is done and whose callback waits for
+      // the next complete_pending() (a checkpoint drained them inside another operation).
+      std::vector<std::function<void()>> deferred;
+      bool delivering = false;  // owner thread only: inside complete_pending (callbacks run)
+      std::string scratch;      // owner thread only: copies of mutable values
+      ValueBuilder builder;     // owner thread only: rmw output
     };
     // A pending op owns a copy of the key and of the caller's callable, and the I/O buffer.
     struct PendingOp {
       virtual ~PendingOp() = default;
+      [[nodiscard]] virtual bool writes() const { return false; }
       // Read: deliver the outcome. Rmw: found (or not) the old value on the device.
       virtual void on_found(Session& s, Status st, const std::string_view* value) = 0;
       State* state = nullptr;
@@ -606,12 +924,17 @@ class Store {
     struct PendingRmw final : PendingOp {
       template <class UU, class DD>
       PendingRmw(UU&& u, DD&& d) : update(std::forward<UU>(u)), done(std::forward<DD>(d)) {}
+      [[nodiscard]] bool writes() const override { return true; }
       void on_found(Session& s, Status st, const std::string_view* value) override {
-        if (st != Status::Ok && st != Status::NotFound) {
-          done(st);
-          return;
+        Status r = st;
+        if (st == Status::Ok || st == Status::NotFound) {
+          r = s.rmw_after_device(this->key, this->hash, this->entry_address, value, update);
         }
-        done(s.rmw_after_device(this->key, this->hash, this->entry_address, value, update));
+        if (s.state_->delivering) {
+          done(r);
+        } else {
+          s.state_->deferred.emplace_back([d = std::move(done), r]() mutable { d(r); });
+        }
       }
       U update;
       D done;
@@ -632,9 +955,11 @@ class Store {
       op->hash = hash;
       op->entry_address = entry_address;
       ++state_->outstanding;
+      if (op->writes()) ++state_->outstanding_writes;
       Status s = issue_read(op, address, kFirstReadBytes);
       if (s != Status::Ok) {
         --state_->outstanding;
+        if (op->writes()) --state_->outstanding_writes;
         delete op;
         return s;
       }
@@ -667,6 +992,7 @@ class Store {
       auto finish = [&](Status st, const std::string_view* v) {
         --state_->outstanding;
         op->on_found(*this, st, v);
+        if (op->writes()) --state_->outstanding_writes;
         delete op;
       };
       if (op->io_status != Status::Ok) return finish(op->io_status, nullptr);
@@ -695,10 +1021,12 @@ class Store {
     [[nodiscard]] bool key_ok(std::string_view key) const {
       return !key.empty() && key.size() <= store_->cfg_.max_key_bytes;
     }
+    // Refresh first: a version change seen there must not take this operation's serial
+    // into the CPR point (the operation runs in the new version).
     void begin_op() {
-      ++serial_;
       if (++since_refresh_ >= kRefreshInterval) [[unlikely]]
         refresh();
+      ++serial_;
     }
 
     // Walks the in-memory part of the chain from addr. Ok (cb ran), NotFound, or Pending
@@ -773,10 +1101,13 @@ class Store {
 
     // Takes the record's write lock. false when it is sealed, deleted or invalid: the caller
     // appends instead. acquire: the holder sees the previous holder's value bytes.
-    [[gnu::always_inline]] static bool lock_record(const RecordView& r) {
+    // Also false for a record of another version than this session's (CPR rule 4: copy it).
+    [[gnu::always_inline]] bool lock_record(const RecordView& r) const {
       std::uint32_t spins = 0;
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
+      if (RecordHeader(w).version() != record_version_) [[unlikely]]
+        return false;  // the version is set when the record is written and never changes
       for (;;) {
         if (w &
             (RecordHeader::kSealedBit | RecordHeader::kTombstoneBit | RecordHeader::kInvalidBit)) {
@@ -825,12 +1156,15 @@ class Store {
         }
       }
     }
-    // Sets the tombstone in place. 1 = deleted now, 0 = was already deleted, -1 = sealed or
-    // invalid (append a tombstone instead).
-    static int tombstone_in_place(const RecordView& r) {
+    // Sets the tombstone in place. 1 = deleted now, 0 = was already deleted, -1 = sealed,
+    // invalid or of another version (append a tombstone instead).
+    int tombstone_in_place(const RecordView& r) const {
       std::uint32_t spins = 0;
       auto h = r.header_ref();
       std::uint64_t w = h.load(std::memory_order_acquire);
+      if (RecordHeader(w).version() != record_version_ && !(w & RecordHeader::kTombstoneBit)) {
+        return -1;
+      }
       for (;;) {
         if (w & RecordHeader::kTombstoneBit) return 0;
         if (w & (RecordHeader::kSealedBit | RecordHeader::kInvalidBit)) return -1;
@@ -869,16 +1203,20 @@ class Store {
     // Appends a record and swings the entry from h's chain head to it. Ok; Busy when the
     // entry changed (h refreshed: caller re-examines); or an error.
     Status append(std::string_view key, std::string_view value, bool tombstone, Handle& h) {
+      // CPR rule 3: never link a record of this session's version behind a newer one.
+      // acquire: pairs with the checkpoint thread's release store of the state word, which
+      // happens-before any record of the new version this thread can have seen.
+      if (checkpoint::SystemState::version(store_->state_.load(std::memory_order_acquire)) !=
+          version_) [[unlikely]] {
+        shift_inside_op();
+        return Status::Busy;  // nothing written: the caller re-examines in the new version
+      }
       std::uint32_t size = hlog::record_size(static_cast<std::uint32_t>(key.size()),
                                              static_cast<std::uint32_t>(value.size()));
       std::uint64_t addr = 0;
       if (Status s = allocate(size, &addr); s != Status::Ok) return s;
       std::byte* p = store_->log_.get(addr);
-      RecordView::write(
-          p,
-          RecordHeader::make(h.address(), store_->version_.load(std::memory_order_relaxed),
-                             tombstone),
-          key, value);
+      RecordView::write(p, RecordHeader::make(h.address(), record_version_, tombstone), key, value);
       if (store_->index_.try_update(h, addr)) return Status::Ok;
       // Lost the race: nobody can reach this record; mark it invalid for scans.
       RecordView(p).header_ref().fetch_or(RecordHeader::kInvalidBit, std::memory_order_relaxed);
@@ -1023,27 +1361,39 @@ class Store {
         if (s != Status::Busy) return s;
       }
       // Start over (rarely): complete synchronously, on this thread, inside complete_pending.
+      std::uint64_t dev = 0;
+      Status s = rmw_in_memory(key, update, h, &dev);
+      if (s != Status::Pending) return s;
+      return rmw_device_sync(key, hash, update, h, dev);
+    }
+
+    // An rmw whose newest record is on the device at dev, completed on this thread (blocking
+    // reads): the rare restart path, and every device rmw while a checkpoint prepares.
+    template <class U>
+    Status rmw_device_sync(std::string_view key, std::uint64_t hash, U& update, Handle& h,
+                           std::uint64_t dev) {
       for (;;) {
-        std::uint64_t dev = 0;
-        Status s = rmw_in_memory(key, update, h, &dev);
-        if (s != Status::Pending) return s;
         std::string value;
         bool present = false;
         Status rs = read_device_chain(key, dev, &value, &present);
         if (rs != Status::Ok) return rs;
         std::uint64_t seen = h.address();
         (void)store_->index_.find_or_create(hash, h);
-        if (h.address() != seen) continue;
-        ValueBuilder& out = state_->builder;
-        std::string_view v(value);
-        if (!update(present ? &v : nullptr, out)) return Status::Aborted;
-        s = append(key, out.view(), false, h);
-        if (s != Status::Busy) return s;
+        if (h.address() == seen) {
+          ValueBuilder& out = state_->builder;
+          std::string_view v(value);
+          if (!update(present ? &v : nullptr, out)) return Status::Aborted;
+          Status s = append(key, out.view(), false, h);
+          if (s != Status::Busy) return s;
+        }
+        // The chain head moved (or the append lost): look again from the new head.
+        Status s = rmw_in_memory(key, update, h, &dev);
+        if (s != Status::Pending) return s;
       }
     }
 
     // Synchronous walk of the on-device part of a chain (rare restart path).
-    Status read_device_chain(const std::string& key, std::uint64_t addr, std::string* value,
+    Status read_device_chain(std::string_view key, std::uint64_t addr, std::string* value,
                              bool* present) {
       *present = false;
       AlignedBuffer buf;
@@ -1064,12 +1414,20 @@ class Store {
       return Status::Ok;
     }
 
-    Store* store_;
+    Store* store_ = nullptr;
     std::uint32_t slot_ = 0;
+    std::uint64_t id_ = 0;
     std::uint64_t serial_ = 0;
     std::uint32_t since_refresh_ = 0;
+    std::uint32_t record_version_ = 0;  // version_'s bits as record headers keep them
+    std::uint64_t version_ = 0;
+    std::uint64_t seen_state_ = 0;  // the state word last acknowledged
+    std::uint64_t cpr_point_ = 0;   // serial when this session moved to version_
+    bool sync_writes_ = false;      // CPR rule 1: PREPARE acknowledged, rmws do not go Pending
     std::unique_ptr<State> state_;
   };
 };
 
 }  // namespace rskv
+
+#include "components/store/checkpointing.h"  // IWYU pragma: export

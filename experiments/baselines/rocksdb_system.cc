@@ -1,5 +1,8 @@
 #include "experiments/baselines/rocksdb_system.h"
 
+#include <chrono>
+#include <thread>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -27,6 +30,11 @@ Status to_status(const rocksdb::Status& s) {
   if (s.IsCorruption()) return Status::Corruption;
   if (s.IsBusy() || s.IsTryAgain()) return Status::Busy;
   return Status::IoError;
+}
+
+std::uint64_t int_property(rocksdb::DB* db, const char* name) {
+  std::uint64_t v = 0;
+  return db->GetIntProperty(name, &v) ? v : 0;
 }
 
 }  // namespace
@@ -64,7 +72,43 @@ Result<std::unique_ptr<RocksDbSystem>> RocksDbSystem::open(const SystemOptions& 
   return sys;
 }
 
+Result<void> RocksDbSystem::after_load() {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  if (const rocksdb::Status s = db_->Flush(flush); !s.ok()) {
+    return make_error(to_status(s), "rocksdb: flushing the memtable: " + s.ToString());
+  }
+  flushed_after_load_ = true;
+  auto busy = [this] {
+    rocksdb::DB* db = db_.get();
+    return int_property(db, "rocksdb.mem-table-flush-pending") != 0 ||
+           int_property(db, "rocksdb.num-running-flushes") != 0 ||
+           int_property(db, "rocksdb.compaction-pending") != 0 ||
+           int_property(db, "rocksdb.num-running-compactions") != 0;
+  };
+  const auto limit = start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(kSettleLimitSeconds));
+  while (busy()) {
+    if (Clock::now() >= limit) {
+      settle_limit_reached_ = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  settle_seconds_ = std::chrono::duration<double>(Clock::now() - start).count();
+  return {};
+}
+
 nlohmann::json RocksDbSystem::details() const {
+  rocksdb::DB* db = db_.get();
+  nlohmann::json files_per_level = nlohmann::json::array();
+  for (int level = 0; level < 7; ++level) {
+    std::string v;
+    const std::string name = "rocksdb.num-files-at-level" + std::to_string(level);
+    files_per_level.push_back(db->GetProperty(name, &v) ? std::stoull(v) : 0);
+  }
   return {{"engine", "RocksDB"},
           {"version", std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
                           std::to_string(ROCKSDB_PATCH)},
@@ -73,6 +117,13 @@ nlohmann::json RocksDbSystem::details() const {
           {"direct_reads_rule", "on when records * (key_size + value_size) > block cache"},
           {"data_bytes", data_bytes_},
           {"block_cache_bytes", block_cache_bytes_},
+          {"block_cache_usage_bytes", int_property(db, "rocksdb.block-cache-usage")},
+          {"memtable_bytes", int_property(db, "rocksdb.cur-size-all-mem-tables")},
+          {"table_readers_memory_bytes", int_property(db, "rocksdb.estimate-table-readers-mem")},
+          {"files_per_level", files_per_level},
+          {"flushed_after_load", flushed_after_load_},
+          {"settle_seconds_after_load", settle_seconds_},
+          {"settle_limit_reached", settle_limit_reached_},
           {"bloom_bits_per_key", 10},
           {"rmw", "Get then Put"},
           {"batch", "single operations"}};

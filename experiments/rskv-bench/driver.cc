@@ -131,6 +131,11 @@ std::string summary(const ResultRow& r) {
                   " s, load " + num(r.load_seconds) + " s)";
   if (r.p50_us) s += ", p50 " + num(*r.p50_us) + " us, p99 " + num(*r.p99_us) + " us";
   if (r.not_found) s += ", " + std::to_string(r.not_found) + " reads not found";
+  if (r.device_reads_per_s) s += ", " + num(*r.device_reads_per_s) + " device reads/s";
+  if (r.peak_rss_bytes) {
+    s += ", peak RSS " + num(static_cast<double>(*r.peak_rss_bytes) / (1 << 20)) + " MiB";
+    if (r.peak_rss_scope != "run") s += " (" + r.peak_rss_scope + ")";
+  }
   return s;
 }
 
@@ -147,12 +152,14 @@ Json systems_json(const Experiment& exp) {
                         "over each batch's reads, upserts+inserts and RMWs"},
                        {"scans", "not yet (skipped)"}};
       } else if (s.system == "rocksdb") {
-        out["rocksdb"] = {{"wal", false},
-                          {"direct_reads",
-                           "on when records * (key_size + value_size) > "
-                           "store.memory (see each row's details)"},
-                          {"block_cache", "store.memory"},
-                          {"batch", "single operations"}};
+        out["rocksdb"] = {
+            {"wal", false},
+            {"direct_reads",
+             "on when records * (key_size + value_size) > "
+             "store.memory (see each row's details)"},
+            {"block_cache", "store.memory"},
+            {"after_load", "memtable flushed, flushes and compactions settled (in load_seconds)"},
+            {"batch", "single operations"}};
       } else {
         out[s.system] = {{"batch", "single operations"},
                          {"reserved_for", "records"},

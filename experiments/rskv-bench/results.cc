@@ -178,6 +178,9 @@ std::string CsvWriter::format(const ResultRow& r, const std::vector<std::string>
   f.push_back(std::to_string(r.cell));
   f.push_back(r.measured() ? csv_number(r.load_seconds) : "");
   f.push_back(r.measured() ? std::to_string(r.not_found) : "");
+  f.push_back(r.measured() ? opt_number(r.device_reads_per_s) : "");
+  f.push_back(r.measured() && r.peak_rss_bytes ? std::to_string(*r.peak_rss_bytes) : "");
+  f.push_back(r.measured() && r.peak_rss_bytes ? r.peak_rss_scope : "");
   std::string line;
   for (std::size_t i = 0; i < f.size(); ++i) line += (i ? "," : "") + csv_field(f[i]);
   return line;
@@ -224,6 +227,10 @@ Json row_json(const ResultRow& r) {
   j["cell"] = r.cell;
   j["load_seconds"] = r.measured() ? Json(r.load_seconds) : Json(nullptr);
   j["not_found"] = r.measured() ? Json(r.not_found) : Json(nullptr);
+  j["device_reads_per_s"] =
+      r.measured() && r.device_reads_per_s ? Json(*r.device_reads_per_s) : Json(nullptr);
+  j["peak_rss_bytes"] = r.measured() && r.peak_rss_bytes ? Json(*r.peak_rss_bytes) : Json(nullptr);
+  j["peak_rss_scope"] = r.measured() && r.peak_rss_bytes ? Json(r.peak_rss_scope) : Json(nullptr);
   j["details"] = r.details.is_null() ? Json::object() : Json(r.details);
   return j;
 }

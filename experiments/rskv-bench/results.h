@@ -24,7 +24,8 @@ inline constexpr std::string_view kCsvColumns[] = {
     "distribution",   "threads", "records", "key_size", "value_size", "batch",
     "repeat",         "ops",     "seconds", "mops",     "p50_us",     "p99_us",
     "oversubscribed", "status",  "reason"};
-inline constexpr std::string_view kExtraColumns[] = {"cell", "load_seconds", "not_found"};
+inline constexpr std::string_view kExtraColumns[] = {
+    "cell", "load_seconds", "not_found", "device_reads_per_s", "peak_rss_bytes", "peak_rss_scope"};
 
 inline constexpr std::string_view kTimelineHeader = "cell,repeat,label,threads,t_ms,ops,mops,event";
 
@@ -47,7 +48,14 @@ struct ResultRow {
   std::size_t cell = 0;  // 1-based cell of the sweep
   double load_seconds = 0;
   std::uint64_t not_found = 0;  // reads that found no value
-  nlohmann::json details;       // how the system was set up (results.json only)
+  /// rskv: device reads completed in the measured phase per measured second (blank for
+  /// baselines, which do not report their device reads).
+  std::optional<double> device_reads_per_s;
+  /// VmHWM at the end of the run; peak_rss_scope "run" when the kernel's mark was reset
+  /// before the system was opened, "process" when the reset was refused (process_memory.h).
+  std::optional<std::uint64_t> peak_rss_bytes;
+  std::string peak_rss_scope;
+  nlohmann::json details;  // how the system was set up (results.json only)
 
   [[nodiscard]] bool measured() const { return status == "ok"; }
 };

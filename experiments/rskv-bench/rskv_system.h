@@ -187,12 +187,38 @@ class RskvSystem {
              {{"begin", s.begin}, {"head", s.head}, {"read_only", s.read_only}, {"tail", s.tail}}},
             {"device_reads", s.device.reads},
             {"device_writes", s.device.writes},
+            {"device_bytes_read", s.device.bytes_read},
             {"device_bytes_written", s.device.bytes_written},
+            {"device_max_in_flight", s.device.max_in_flight},
+            {"direct_io", direct_io()},
+            {"direct_io_fallback_reason", direct_io_fallback_reason()},
             {"batch_api", "read_batch / upsert_batch / rmw_batch when workload.batch > 1"}};
   }
 
+  /// The device's counters (relaxed loads: cheap enough to take at the measured phase's
+  /// edges, unlike stats(), which scans the index).
+  [[nodiscard]] DeviceStats device_stats() const { return store_->device().stats(); }
+
  private:
   RskvSystem() = default;
+  // Whether the device bypasses the page cache: true/false for file devices, null for the
+  // memory device (nothing to bypass).
+  nlohmann::json direct_io() const {
+    if constexpr (requires(const typename StoreT::DeviceType& d) { d.direct_io(); }) {
+      return store_->device().direct_io();
+    } else {
+      return nullptr;
+    }
+  }
+  std::string direct_io_fallback_reason() const {
+    if constexpr (requires(const typename StoreT::DeviceType& d) {
+                    d.direct_io_fallback_reason();
+                  }) {
+      return store_->device().direct_io_fallback_reason();
+    } else {
+      return "";
+    }
+  }
   std::unique_ptr<StoreT> store_;
   std::uint32_t value_size_ = 8;
 };

@@ -15,6 +15,7 @@
 #include "experiments/baselines/rocksdb_system.h"
 #include "experiments/baselines/tbb_hash_map.h"
 #include "experiments/rskv-bench/histogram.h"
+#include "experiments/rskv-bench/process_memory.h"
 #include "experiments/rskv-bench/rskv_system.h"
 #include "experiments/workload/workload.h"
 
@@ -77,10 +78,26 @@ static_assert(sizeof(ThreadCounter) == kCacheLineSize);
 struct alignas(kCacheLineSize) ThreadResult {
   std::uint64_t measured_ops = 0;
   std::uint64_t not_found = 0;
-  Clock::time_point start{};  // when this worker began counting (ops runs)
+  std::uint64_t stream_ops = 0;  // length of the pre-generated operation stream
+  Clock::time_point start{};     // when this worker began counting (ops runs)
   Clock::time_point end{};
   LatencyHistogram histogram;
   std::string error;  // first failure, "" when none
+};
+
+// Optional members of a BenchSystem, used when present:
+//   device_stats()  the device's counters (rskv): device reads per measured second;
+//   after_load()    runs once after the load, counted in load_seconds (RocksDB: flush the
+//                   memtable and let compactions settle, so that the loaded data sits in
+//                   its files under the block cache budget and no background compaction of
+//                   the load competes with the measured phase).
+template <class S>
+concept HasDeviceStats = requires(const S& s) {
+  { s.device_stats() } -> std::same_as<DeviceStats>;
+};
+template <class S>
+concept HasAfterLoad = requires(S& s) {
+  { s.after_load() } -> std::same_as<Result<void>>;
 };
 
 bool acceptable(Status s) {
@@ -110,7 +127,7 @@ class Run {
         results_(threads_),
         sync_(threads_) {}
 
-  RunOutcome execute(ResultRow row) {
+  RunOutcome execute(ResultRow row, const PeakRssWindow& rss) {
     std::vector<std::thread> workers;
     workers.reserve(threads_);
     for (std::uint32_t t = 0; t < threads_; ++t) workers.emplace_back([this, t] { body(t); });
@@ -119,6 +136,13 @@ class Run {
     wait_for(generated_, start, "generate");
     const auto load_start = Clock::now();
     wait_for(loaded_, start, "load");
+    std::string after_load_error;
+    if constexpr (HasAfterLoad<S>) {
+      if (loaded_ok()) {
+        tick("load", start);
+        if (Result<void> r = sys_->after_load(); !r) after_load_error = r.error().message;
+      }
+    }
     const auto load_end = Clock::now();
 
     RunOutcome out;
@@ -129,6 +153,8 @@ class Run {
     }
     // The clock starts before the workers can see the measure phase.
     const auto t0 = Clock::now();
+    [[maybe_unused]] DeviceStats dev0{};
+    if constexpr (HasDeviceStats<S>) dev0 = sys_->device_stats();
     phase_.store(kMeasure, std::memory_order_release);
     phase_.notify_all();
     const auto end =
@@ -137,6 +163,11 @@ class Run {
     phase_.store(kStop, std::memory_order_release);
     const auto t_stop = Clock::now();
     for (auto& w : workers) w.join();
+    // Workers complete their outstanding operations before they leave: the reads those
+    // issued belong to ops counted in the measured phase.
+    [[maybe_unused]] DeviceStats dev1{};
+    if constexpr (HasDeviceStats<S>) dev1 = sys_->device_stats();
+    const std::optional<std::uint64_t> peak_rss = rss.peak();
 
     LatencyHistogram merged;
     std::string error;
@@ -165,6 +196,22 @@ class Run {
     row.details = sys_->details();
     row.details["latency_samples"] = merged.count();
     row.details["latency_sampling"] = "1 in " + std::to_string(kSampleEvery) + " operations";
+    if constexpr (HasDeviceStats<S>) {
+      const std::uint64_t reads = dev1.reads - dev0.reads;
+      row.device_reads_per_s = row.seconds > 0
+                                   ? std::optional<double>(static_cast<double>(reads) / row.seconds)
+                                   : std::nullopt;
+      row.details["measured_device_reads"] = reads;
+      row.details["measured_device_bytes_read"] = dev1.bytes_read - dev0.bytes_read;
+    }
+    row.peak_rss_bytes = peak_rss;
+    row.peak_rss_scope = std::string(rss.scope());
+    if (rss.rss_at_start()) row.details["rss_at_open_bytes"] = *rss.rss_at_start();
+    if (!rss.reset_error().empty()) row.details["peak_rss_note"] = rss.reset_error();
+    std::uint64_t stream_ops = 0;
+    for (const auto& r : results_) stream_ops += r.stream_ops;
+    row.details["op_stream_bytes"] = stream_ops * sizeof(std::uint64_t);
+    if (error.empty() && !after_load_error.empty()) error = "after the load: " + after_load_error;
     if (!error.empty()) {
       row.status = "failed";
       row.reason = error;
@@ -176,6 +223,12 @@ class Run {
  private:
   static Clock::duration to_duration(double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  }
+
+  // Whether every worker loaded its records (read after wait_for(loaded_)).
+  bool loaded_ok() const {
+    return std::all_of(results_.begin(), results_.end(),
+                       [](const ThreadResult& r) { return r.error.empty(); });
   }
 
   void tick(std::string_view phase, Clock::time_point start) {
@@ -256,6 +309,7 @@ class Run {
     } catch (const std::exception& e) {
       res.error = std::string("generating the operation stream: ") + e.what();
     }
+    res.stream_ops = stream.size();
     generated_.fetch_add(1, std::memory_order_acq_rel);
     sync_.arrive_and_wait();  // every stream is ready: the load starts together
     if (res.error.empty()) load(t, res);
@@ -550,6 +604,9 @@ SystemOptions system_options(const RunPlan& plan) {
 template <BenchSystem S>
 RunOutcome run_system(const RunPlan& plan, ResultRow row) {
   try {
+    // Reset before the open: the system's own allocations (an index sized at open, a block
+    // cache) count as much as what the load and the run add.
+    const PeakRssWindow rss;
     Result<std::unique_ptr<S>> sys = S::open(system_options(plan));
     if (!sys) {
       row.status = "failed";
@@ -557,7 +614,7 @@ RunOutcome run_system(const RunPlan& plan, ResultRow row) {
       return {std::move(row), {}};
     }
     Run<S> run(plan, sys->get());
-    return run.execute(std::move(row));
+    return run.execute(std::move(row), rss);
   } catch (const std::exception& e) {
     row.status = "failed";
     row.reason = std::string("exception: ") + e.what();

@@ -240,7 +240,9 @@ TEST_F(CliShell, PipelinedScript) {
     if (i % 100 == 0) {
       input += "put key" + std::to_string(i) + " value" + std::to_string(i) + "\n\n";
       expected += "OK\n";
-      expected += "ERR empty line (commands: put K V, get K, del K, add K N, quit)\n";
+      expected +=
+          "ERR empty line (commands: put K V, get K, del K, add K N, checkpoint "
+          "[foldover|snapshot], quit)\n";
     }
   }
   for (int i = 100; i <= 2000; i += 100) {

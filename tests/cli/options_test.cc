@@ -37,7 +37,39 @@ TEST(ParseOptions, Defaults) {
   EXPECT_EQ(r.value().device, "file");
   EXPECT_EQ(r.value().gc, "none");
   EXPECT_EQ(r.value().memory_bytes, 64u << 20);
+  EXPECT_FALSE(r.value().recover);
+  EXPECT_EQ(r.value().checkpoint_id, 0u);
   EXPECT_FALSE(r.value().help);
+}
+
+// Purpose: --recover is a flag; --checkpoint ID takes a positive decimal id and needs
+// --recover (in any order).
+TEST(ParseOptions, RecoverAndCheckpoint) {
+  Result<Options> r = parse({"--recover", "d"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r.value().recover);
+  EXPECT_EQ(r.value().checkpoint_id, 0u);
+
+  r = parse({"--checkpoint", "12", "d", "--recover"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r.value().recover);
+  EXPECT_EQ(r.value().checkpoint_id, 12u);
+  r = parse({"--recover", "--checkpoint=007", "d"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().checkpoint_id, 7u);
+
+  EXPECT_EQ(error_of({"--checkpoint", "3", "d"}),
+            "--checkpoint 3 needs --recover: it names the checkpoint to recover (rskv-cli "
+            "--recover --checkpoint ID DIR)");
+  for (std::string_view bad : {"0", "-1", "+1", "", "x", "1x", "1.0", "99999999999999999999"}) {
+    const std::string message = error_of({"--recover", "--checkpoint", bad, "d"});
+    EXPECT_NE(message.find("--checkpoint: '" + std::string(bad) + "' is not a checkpoint id"),
+              std::string::npos)
+        << message;
+  }
+  EXPECT_NE(error_of({"--recover", "d", "--checkpoint"}).find("--checkpoint needs a value"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--recover=1", "d"}).find("takes no value"), std::string::npos);
 }
 
 // Purpose: --opt VALUE and --opt=VALUE both work, before or after DIR; the last one wins.
@@ -90,7 +122,10 @@ TEST(ParseOptions, Help) {
   EXPECT_TRUE(r.value().help);
   EXPECT_TRUE(parse({"-h"}).value().help);
   const std::string text = usage();
-  for (std::string_view word : {"--index", "--device", "--gc", "--memory", "put K V", "add K N"}) {
+  for (std::string_view word :
+       {"--index", "--device", "--gc", "--memory", "--recover", "--checkpoint ID", "put K V",
+        "add K N", "checkpoint [foldover|snapshot]", "CHECKPOINT <id> <serial>",
+        "RECOVERED <id> <serial>", "RECOVERED none 0"}) {
     EXPECT_NE(text.find(word), std::string::npos) << word;
   }
 }

@@ -76,6 +76,37 @@ TEST(ParseRequest, EveryCommand) {
   EXPECT_EQ(quit.value().command, Command::kQuit);
 }
 
+// Purpose: checkpoint takes an optional kind, fold-over by default; anything else is an
+// error giving the usage.
+TEST(ParseRequest, Checkpoint) {
+  Result<Request> plain = parse_request("checkpoint", kLimits);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.value().command, Command::kCheckpoint);
+  EXPECT_EQ(plain.value().checkpoint, CheckpointMode::kFoldOver);
+  EXPECT_TRUE(plain.value().key.empty());
+
+  Result<Request> foldover = parse_request(" checkpoint\tfoldover\r", kLimits);
+  ASSERT_TRUE(foldover.ok());
+  EXPECT_EQ(foldover.value().checkpoint, CheckpointMode::kFoldOver);
+
+  Result<Request> snapshot = parse_request("checkpoint snapshot", kLimits);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot.value().command, Command::kCheckpoint);
+  EXPECT_EQ(snapshot.value().checkpoint, CheckpointMode::kSnapshot);
+
+  EXPECT_EQ(error_of("checkpoint Snapshot"),
+            "checkpoint: unknown kind 'Snapshot' (usage: checkpoint [foldover|snapshot]; the "
+            "default is foldover)");
+  EXPECT_EQ(error_of("checkpoint foldover now"),
+            "checkpoint takes 0 or 1 arguments, got 2 (usage: checkpoint [foldover|snapshot])");
+  EXPECT_NE(error_of("CHECKPOINT").find("unknown command"), std::string::npos);
+  EXPECT_NE(error_of("").find("checkpoint [foldover|snapshot]"), std::string::npos);
+  // The kind is not a key: no key limit applies, but it must be one of the two words.
+  EXPECT_NE(
+      error_of("checkpoint " + std::string(kLimits.max_key_bytes + 1, 'k')).find("unknown kind"),
+      std::string::npos);
+}
+
 // Purpose: empty and blank lines, unknown and upper-case commands are errors naming them.
 TEST(ParseRequest, EmptyAndUnknown) {
   EXPECT_NE(error_of("").find("empty line"), std::string::npos);
@@ -90,7 +121,7 @@ TEST(ParseRequest, EmptyAndUnknown) {
 // Purpose: each command with too few or too many fields is an error giving its usage.
 TEST(ParseRequest, WrongFieldCount) {
   for (std::string_view line : {"put", "put k", "put k v w", "get", "get k v", "del", "del k v",
-                                "add", "add k", "add k 1 2", "quit now"}) {
+                                "add", "add k", "add k 1 2", "quit now", "checkpoint a b"}) {
     const std::string message = error_of(line);
     EXPECT_NE(message.find("usage:"), std::string::npos) << line << " -> " << message;
   }

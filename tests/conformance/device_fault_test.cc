@@ -335,8 +335,9 @@ TEST(StoreDirTest, FreshThenExisting) {
 
   auto same = (*d)->prepare_new_store(want);
   ASSERT_FALSE(same.ok());
-  EXPECT_NE(same.error().message.find("already holds a store"), std::string::npos);
-  EXPECT_NE(same.error().message.find("recovery is not built yet"), std::string::npos);
+  EXPECT_EQ(same.error().code, Status::InvalidArgument);
+  EXPECT_NE(same.error().message.find("already holds an rskv store"), std::string::npos);
+  EXPECT_NE(same.error().message.find("--recover"), std::string::npos) << same.error().message;
 
   auto other = (*d)->prepare_new_store(meta_for("cuckoo", "file", "compact"));
   ASSERT_FALSE(other.ok());

@@ -17,14 +17,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -49,6 +52,7 @@ constexpr std::uint64_t kInitialBuckets = std::uint64_t{1} << kInitialBucketBits
 /// Entry slots of an index at kInitialBuckets (both policies use seven per bucket).
 constexpr std::size_t kInitialSlots = kInitialBuckets * 7;
 constexpr int kThreads = 4;  // above the machine's 2 cores on purpose: preemption mid-operation
+constexpr std::uint32_t kMaxOverflowChain = 2;
 
 std::uint64_t chained_identity(std::uint64_t h) {
   return (h & (kInitialBuckets - 1)) | (((h >> 48) & 0x3fff) << kInitialBucketBits);
@@ -115,6 +119,9 @@ class IndexConformance : public ::testing::Test {
     cfg.initial_buckets = kInitialBuckets;
     cfg.huge_pages = false;
     cfg.epoch = epoch_.get();
+    // The chained index doubles once a chain passes this many overflow buckets: low enough
+    // that every case filling more than the initial slots grows it, as the cuckoo index does.
+    cfg.max_overflow_chain = kMaxOverflowChain;
     return std::make_unique<Index>(cfg);
   }
   /// Sets hash's entry to `address`, retrying through moves; false if it held another address.
@@ -323,16 +330,26 @@ TYPED_TEST(IndexConformance, ConcurrentCasRaces) {
   EXPECT_EQ(total, per_thread * (kThreads - 1)) << "an increment was lost or duplicated";
 }
 
-// Purpose: inserting 4x the initial capacity from several threads, while a reader checks what
-// is already published, loses nothing; every key reads back with its address.
+// Purpose: inserting 4x the initial capacity from several threads while one thread swaps the
+// addresses of a few hot entries and another reads what is already published: growth runs
+// underneath and nothing is lost, duplicated or misdirected; no swap is lost either.
 TYPED_TEST(IndexConformance, GrowthUnderConcurrentLoad) {
   auto index = this->make_index();
+  const std::size_t hot = 16;
   const std::size_t n = 4 * kInitialSlots;
-  const std::vector<std::uint64_t> hashes = distinct_hashes(n, this->seed_ + 3);
+  const std::vector<std::uint64_t> all = distinct_hashes(hot + n, this->seed_ + 3);
+  const std::vector<std::uint64_t> hot_hashes(all.begin(), all.begin() + hot);
+  const std::vector<std::uint64_t> hashes(all.begin() + hot, all.end());
+  // Hot entries start at hot_base(i) and move up by 8 per successful swap.
+  auto hot_base = [](std::size_t i) {
+    return kFirstValidAddress + ((std::uint64_t{64} + i) << 40);
+  };
+  for (std::size_t i = 0; i < hot; ++i)
+    ASSERT_TRUE(this->install(*index, hot_hashes[i], hot_base(i)));
   // progress[t]: how many of thread t's hashes (t, t + kThreads, ...) are installed.
   std::vector<std::atomic<std::size_t>> progress(kThreads);
   std::atomic<int> writers_left{kThreads};
-  std::atomic<std::uint64_t> reader_checks{0}, reader_errors{0};
+  std::atomic<std::uint64_t> reader_checks{0}, reader_errors{0}, swaps{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -347,7 +364,21 @@ TYPED_TEST(IndexConformance, GrowthUnderConcurrentLoad) {
       writers_left.fetch_sub(1);
     });
   }
-  threads.emplace_back([&] {
+  threads.emplace_back([&] {  // updater: swaps through find (a failed swap finds again)
+    EpochSession session(*this->epoch_);
+    std::mt19937_64 rng(this->seed_ + 301);
+    while (writers_left.load() > 0) {
+      session.tick();
+      typename TypeParam::Handle h;
+      const std::size_t i = rng() % hot;
+      if (!index->find(hot_hashes[i], h)) {
+        reader_errors.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (index->try_update(h, h.address() + 8)) swaps.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  threads.emplace_back([&] {  // reader
     EpochSession session(*this->epoch_);
     std::mt19937_64 rng(this->seed_ + 300);
     while (writers_left.load() > 0) {
@@ -365,14 +396,174 @@ TYPED_TEST(IndexConformance, GrowthUnderConcurrentLoad) {
   });
   for (auto& th : threads) th.join();
   EXPECT_EQ(reader_errors.load(), 0u) << "of " << reader_checks.load() << " concurrent reads";
+  EXPECT_GE(index->resize_count(), 1u) << "the index never grew";
+  for (std::size_t i = 0; i < n; ++i) {
+    typename TypeParam::Handle h;
+    ASSERT_TRUE(index->find(hashes[i], h)) << "hash #" << i << " lost";
+    ASSERT_EQ(h.address(), address_of(i % kThreads, i)) << "hash #" << i;
+  }
+  std::uint64_t swapped = 0;
+  for (std::size_t i = 0; i < hot; ++i) {
+    typename TypeParam::Handle h;
+    ASSERT_TRUE(index->find(hot_hashes[i], h)) << "hot hash #" << i << " lost";
+    swapped += (h.address() - hot_base(i)) / 8;
+  }
+  EXPECT_EQ(swapped, swaps.load()) << "a swap was lost or duplicated across a growth";
+  EXPECT_EQ(index->size(), n + hot) << "duplicate entries";
+  EXPECT_GT(index->load_factor(), 0.0);
+  EXPECT_LE(index->load_factor(), 1.0);
+}
+
+// Purpose: 4x the initial entry slots, inserted by several threads into an index whose
+// resolver (the store's hash-of-record callback) is backed by a test map, all read back with
+// their addresses. An index that consults the resolver while it grows gets exact answers.
+TYPED_TEST(IndexConformance, FourTimesInitialSizeLosesNothing) {
+  auto index = this->make_index();
+  const std::size_t n = 4 * kInitialSlots;
+  const std::vector<std::uint64_t> hashes = distinct_hashes(n, this->seed_ + 8);
+  struct Resolver {
+    std::unordered_map<std::uint64_t, std::uint64_t> hash_at;  // address -> hash (read-only)
+    std::atomic<std::uint64_t> calls{0}, unknown{0};
+  } resolver;
+  for (std::size_t i = 0; i < n; ++i) resolver.hash_at[address_of(i % kThreads, i)] = hashes[i];
+  index->set_resolver(
+      [](void* ctx, std::uint64_t address) -> std::uint64_t {
+        auto* r = static_cast<Resolver*>(ctx);
+        r->calls.fetch_add(1, std::memory_order_relaxed);
+        const auto it = r->hash_at.find(address);
+        if (it != r->hash_at.end()) return it->second;
+        r->unknown.fetch_add(1, std::memory_order_relaxed);
+        return 0;
+      },
+      &resolver);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      EpochSession session(*this->epoch_);
+      for (std::size_t i = t; i < n; i += kThreads) {
+        session.tick();
+        ASSERT_TRUE(this->install(*index, hashes[i], address_of(t, i))) << "hash #" << i;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(resolver.unknown.load(), 0u) << "the resolver was asked about a foreign address";
+  EXPECT_GE(index->resize_count(), 1u);
   for (std::size_t i = 0; i < n; ++i) {
     typename TypeParam::Handle h;
     ASSERT_TRUE(index->find(hashes[i], h)) << "hash #" << i << " lost";
     ASSERT_EQ(h.address(), address_of(i % kThreads, i)) << "hash #" << i;
   }
   EXPECT_EQ(index->size(), n);
-  EXPECT_GT(index->load_factor(), 0.0);
-  EXPECT_LE(index->load_factor(), 1.0);
+  std::printf("[%s] %zu entries in %llu buckets, %llu growth(s), %llu resolver calls\n",
+              std::string(TypeParam::kName).c_str(), n,
+              static_cast<unsigned long long>(index->num_buckets()),
+              static_cast<unsigned long long>(index->resize_count()),
+              static_cast<unsigned long long>(resolver.calls.load()));
+}
+
+// Purpose: while a test hook holds a growth open (its starter blocked after publishing the new
+// table, before migrating anything), other threads still complete find, find_or_create and
+// try_update (no global stop); iteration is exact over the half-grown index; after the hook
+// releases it the growth completes and nothing is lost.
+TYPED_TEST(IndexConformance, OperationsCompleteWhileGrowthHeldOpen) {
+  auto index = this->make_index();
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool entered = false;
+    bool released = false;
+  } gate;
+  index->set_resize_hook(
+      [](void* ctx) {
+        auto* g = static_cast<Gate*>(ctx);
+        std::unique_lock lock(g->mu);
+        if (g->entered) return;  // hold the first growth only
+        g->entered = true;
+        g->cv.notify_all();
+        g->cv.wait(lock, [g] { return g->released; });
+      },
+      &gate);
+
+  const std::size_t limit = 4 * kInitialSlots;  // the filler's hashes: [0, limit)
+  const std::size_t extra = kInitialSlots / 4;  // the workers' new hashes: [limit, limit + extra)
+  const std::vector<std::uint64_t> hashes = distinct_hashes(limit + extra, this->seed_ + 9);
+  std::atomic<std::size_t> installed{0};
+  std::atomic<bool> stop_filler{false};
+  // The filler installs hashes in order until it starts a growth and blocks in the hook.
+  std::thread filler([&] {
+    EpochSession session(*this->epoch_);
+    for (std::size_t i = 0; i < limit && !stop_filler.load(); ++i) {
+      session.tick();
+      ASSERT_TRUE(this->install(*index, hashes[i], address_of(0, i)));
+      installed.store(i + 1, std::memory_order_release);
+    }
+  });
+  {
+    std::unique_lock lock(gate.mu);
+    ASSERT_TRUE(gate.cv.wait_for(lock, std::chrono::seconds(120), [&] { return gate.entered; }))
+        << "no growth started";
+  }
+  stop_filler.store(true);
+  ASSERT_TRUE(index->resize_in_progress());
+  // The filler is blocked inside the install of hash #before; everything before it is in.
+  const std::size_t before = installed.load(std::memory_order_acquire);
+  std::atomic<std::uint64_t> errors{0};
+  std::vector<std::thread> workers;
+  for (int t = 1; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      EpochSession session(*this->epoch_);
+      for (std::size_t i = t; i < before; i += kThreads) {  // find and swap old entries
+        session.tick();
+        typename TypeParam::Handle h;
+        if (!index->find(hashes[i], h) || h.address() != address_of(0, i)) errors.fetch_add(1);
+        for (;;) {
+          if (!index->find(hashes[i], h)) {
+            errors.fetch_add(1);
+            break;
+          }
+          if (index->try_update(h, address_of(t, i))) break;
+        }
+      }
+      for (std::size_t i = limit + t; i < limit + extra; i += kThreads) {  // create new ones
+        session.tick();
+        ASSERT_TRUE(this->install(*index, hashes[i], address_of(t, i)));
+      }
+    });
+  }
+  for (auto& w : workers) w.join();  // they finish although the growth is still open
+  EXPECT_EQ(errors.load(), 0u);
+  EXPECT_TRUE(index->resize_in_progress()) << "the growth must still be held open";
+  std::size_t visited = 0;
+  index->for_each_entry([&](std::uint64_t) { ++visited; });
+  EXPECT_EQ(visited, index->size()) << "iteration over a half-grown index";
+  const std::size_t created = extra - (extra + kThreads - 1) / kThreads;  // i % kThreads != 0
+  // The filler's hash #before may already have its entry (chained: created before growing).
+  EXPECT_GE(visited, before + created);
+  EXPECT_LE(visited, before + created + 1);
+  {
+    std::lock_guard lock(gate.mu);
+    gate.released = true;
+  }
+  gate.cv.notify_all();
+  filler.join();
+  EXPECT_FALSE(index->resize_in_progress());
+  EXPECT_GE(index->resize_count(), 1u);
+
+  const std::size_t done = installed.load();
+  for (std::size_t i = 0; i < done; ++i) {
+    typename TypeParam::Handle h;
+    ASSERT_TRUE(index->find(hashes[i], h)) << "hash #" << i << " lost";
+    const std::uint64_t owner = (i < before && i % kThreads != 0) ? i % kThreads : 0;
+    EXPECT_EQ(h.address(), address_of(owner, i)) << "hash #" << i;
+  }
+  for (std::size_t i = limit; i < limit + extra; ++i) {
+    if (i % kThreads == 0) continue;
+    typename TypeParam::Handle h;
+    ASSERT_TRUE(index->find(hashes[i], h)) << "hash #" << i << " lost";
+    EXPECT_EQ(h.address(), address_of(i % kThreads, i));
+  }
+  EXPECT_EQ(index->size(), done + created);
 }
 
 // Purpose: hashes that map to one entry share it; hashes with equal tags in different buckets,

@@ -183,7 +183,7 @@ TYPED_TEST_P(StoreConformance, StoreDirectoryContract) {
   store.reset();
   auto reopened = TypeParam::open(c);
   ASSERT_FALSE(reopened.ok());
-  EXPECT_NE(reopened.error().message.find("already holds a store"), std::string::npos)
+  EXPECT_NE(reopened.error().message.find("already holds an rskv store"), std::string::npos)
       << reopened.error().message;
 }
 

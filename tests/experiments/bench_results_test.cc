@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "experiments/rskv-bench/config.h"
 #include "experiments/rskv-bench/driver.h"
 #include "experiments/rskv-bench/histogram.h"
+#include "experiments/rskv-bench/process_memory.h"
 #include "experiments/rskv-bench/results.h"
 
 namespace rb = rskv::bench;
@@ -60,7 +62,17 @@ rb::ResultRow sample_row() {
   r.swept = {{"store.memory", "1073741824"}};
   r.cell = 4;
   r.load_seconds = 0.5;
+  r.device_reads_per_s = 76543.5;
+  r.peak_rss_bytes = 123456789;
+  r.peak_rss_scope = "run";
   return r;
+}
+
+// Writes one byte per page through a volatile pointer, so that the pages are resident and
+// the allocation cannot be optimized away.
+void touch(std::vector<char>& v) {
+  volatile char* p = v.data();
+  for (std::size_t i = 0; i < v.size(); i += 4096) p[i] = 1;
 }
 
 rb::Catalog catalog() {
@@ -77,7 +89,7 @@ TEST(Csv, HeaderFollowsContract) {
   EXPECT_EQ(rb::CsvWriter::header({}),
             "system,label,index,device,gc,workload,distribution,threads,records,key_size,"
             "value_size,batch,repeat,ops,seconds,mops,p50_us,p99_us,oversubscribed,status,"
-            "reason,cell,load_seconds,not_found");
+            "reason,cell,load_seconds,not_found,device_reads_per_s,peak_rss_bytes,peak_rss_scope");
   EXPECT_EQ(rb::extra_swept_columns({"threads", "store.memory", "rskv.index", "workload.theta",
                                      "workload.preset", "workload.mix"}),
             (std::vector<std::string>{"store.memory", "workload.theta", "workload.mix"}));
@@ -90,7 +102,13 @@ TEST(Csv, Rows) {
   const rb::ResultRow r = sample_row();
   EXPECT_EQ(rb::CsvWriter::format(r, {"store.memory"}),
             "rskv,rskv:chained/memory/none,chained,memory,none,ycsb-a,zipfian,2,1000,8,8,1,3,"
-            "123456,1.5,0.082304,0.25,1.5,false,ok,,1073741824,4,0.5,0");
+            "123456,1.5,0.082304,0.25,1.5,false,ok,,1073741824,4,0.5,0,76543.5,123456789,run");
+  // A baseline reports no device reads (blank); a peak measured without the reset says so.
+  rb::ResultRow b = r;
+  b.device_reads_per_s.reset();
+  b.peak_rss_scope = "process";
+  const std::string line = rb::CsvWriter::format(b, {"store.memory"});
+  EXPECT_EQ(line.substr(line.rfind(",0,") + 1), "0,,123456789,process") << line;
   rb::ResultRow s = r;
   s.system = s.label = "libcuckoo";
   s.index = s.device = s.gc = "";
@@ -102,7 +120,7 @@ TEST(Csv, Rows) {
   s.swept = {{"store.memory", ""}};
   EXPECT_EQ(rb::CsvWriter::format(s, {"store.memory"}),
             "libcuckoo,libcuckoo,,,,ycsb-a,zipfian,2,1000,8,8,1,3,,,,,,true,skipped,"
-            "\"libcuckoo is a hash table, no scans\",,4,,");
+            "\"libcuckoo is a hash table, no scans\",,4,,,,,");
 }
 
 TEST(Csv, Quoting) {
@@ -162,11 +180,17 @@ TEST(Json, RowsAndFiles) {
   EXPECT_EQ(j["oversubscribed"], false);
   EXPECT_EQ(j["swept"]["store.memory"], "1073741824");
   EXPECT_EQ(j["details"]["engine"], "rskv");
+  EXPECT_DOUBLE_EQ(j["device_reads_per_s"].get<double>(), 76543.5);
+  EXPECT_EQ(j["peak_rss_bytes"], 123456789);
+  EXPECT_EQ(j["peak_rss_scope"], "run");
   r.status = "skipped";
   r.p50_us.reset();
   const auto s = rb::row_json(r);
   EXPECT_TRUE(s["mops"].is_null());
   EXPECT_TRUE(s["p50_us"].is_null());
+  EXPECT_TRUE(s["device_reads_per_s"].is_null());
+  EXPECT_TRUE(s["peak_rss_bytes"].is_null());
+  EXPECT_TRUE(s["peak_rss_scope"].is_null());
 
   const std::string dir = test_dir();
   nlohmann::ordered_json doc = {{"rows", nlohmann::ordered_json::array({j})}};
@@ -189,6 +213,43 @@ TEST(Json, MachineAndBuild) {
   EXPECT_FALSE(b["flags"].get<std::string>().empty());
   const std::string commit = rb::git_commit();
   EXPECT_TRUE(commit == "unknown" || commit.size() == 40) << commit;
+}
+
+// /proc/<pid>/status fields in bytes; anything that is not "<number> kB" is refused.
+TEST(PeakRss, ParsesStatusFields) {
+  const std::string status =
+      "Name:\trskv-bench\nVmPeak:\t  900000 kB\nVmHWM:\t   12345 kB\nVmRSS:\t    1000 kB\n"
+      "Threads:\t3\nVmSwap:\t0 kB";
+  EXPECT_EQ(rb::parse_status_bytes(status, "VmHWM"), 12345ull * 1024);
+  EXPECT_EQ(rb::parse_status_bytes(status, "VmRSS"), 1000ull * 1024);
+  EXPECT_EQ(rb::parse_status_bytes(status, "VmSwap"), 0u);             // last line, no newline
+  EXPECT_EQ(rb::parse_status_bytes(status, "Threads"), std::nullopt);  // no unit
+  EXPECT_EQ(rb::parse_status_bytes(status, "VmHW"), std::nullopt);     // a prefix is not a field
+  EXPECT_EQ(rb::parse_status_bytes(status, "VmLck"), std::nullopt);
+  EXPECT_EQ(rb::parse_status_bytes("VmHWM:\tlots kB\n", "VmHWM"), std::nullopt);
+}
+
+// On Linux the reset works: memory touched before the window does not count, memory
+// touched inside it does. (Where /proc/self/clear_refs is refused the scope says so.)
+TEST(PeakRss, WindowResetsTheHighWaterMark) {
+  constexpr std::size_t kBig = 96u << 20;
+  {
+    std::vector<char> before(kBig);  // raises VmHWM, then is freed
+    touch(before);
+  }
+  const rb::PeakRssWindow window;
+  if (window.scope() != "run") {
+    GTEST_SKIP() << "the kernel refused the reset: " << window.reset_error();
+  }
+  ASSERT_TRUE(window.rss_at_start().has_value());
+  const auto first = window.peak();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_LT(*first, *window.rss_at_start() + kBig / 2) << "the 96 MiB freed before the reset count";
+  std::vector<char> inside(kBig);
+  touch(inside);
+  const auto second = window.peak();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_GE(*second, *window.rss_at_start() + kBig - (8u << 20));
 }
 
 // Percentiles from the log-linear histogram are within 1/32 of the truth.

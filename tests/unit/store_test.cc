@@ -6,7 +6,9 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "policies/bundles.h"
 #include "tests/support/test_support.h"
@@ -233,6 +235,36 @@ TYPED_TEST(StoreTest, DeviceRmwAndDelete) {
     EXPECT_EQ(s.get(key_of(i), out), Status::Ok);
     EXPECT_EQ(out, std::to_string(i));
   }
+}
+
+// Purpose: an index that starts at 64 buckets takes 4x its entry slots through two sessions
+// inserting at once (growth runs under them), and every key reads back afterwards (issue 6).
+TYPED_TEST(StoreTest, IndexGrowsPastInitialSize) {
+  StoreConfig cfg = small_config(4u << 20);
+  cfg.index.initial_buckets = 64;
+  cfg.index.max_overflow_chain = 1;  // chained: grow as soon as a chain passes one overflow
+  auto store = open_store<TypeParam>(cfg);
+  constexpr int kThreads = 2;
+  const int keys = 4 * 64 * 7;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto s = std::move(store->start_session()).value();
+      for (int i = t; i < keys; i += kThreads) {
+        ASSERT_EQ(s.upsert(key_of(i), value_of(i, 0, 16)), Status::Ok) << i;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_GT(store->index().num_buckets(), 64u) << "the index never grew";
+  auto s = std::move(store->start_session()).value();
+  std::string out;
+  for (int i = 0; i < keys; ++i) {
+    ASSERT_EQ(s.get(key_of(i), out), Status::Ok) << "key " << i << " lost";
+    ASSERT_EQ(out, value_of(i, 0, 16)) << i;
+  }
+  EXPECT_GE(store->index().size(), static_cast<std::size_t>(keys) * 9 / 10)
+      << "about one entry per key (a few keys may share one)";
 }
 
 // A budget below the minimum is refused with a message naming the minimum.

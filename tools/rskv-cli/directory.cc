@@ -23,4 +23,17 @@ Result<void> prepare_store_directory(device::FileSystem& fs, const std::string& 
   return {};
 }
 
+Result<std::optional<device::StoreMeta>> read_store_meta(device::FileSystem& fs,
+                                                         const std::string& dir) {
+  const std::string path = device::join_path(dir, device::StoreDir::kMetaFile);
+  Result<bool> exists = fs.exists(path);
+  if (!exists) return exists.error();
+  if (!exists.value()) return std::optional<device::StoreMeta>();
+  Result<std::string> text = fs.read_file(path);
+  if (!text) return text.error();
+  Result<device::StoreMeta> meta = device::decode_meta(text.value(), path);
+  if (!meta) return meta.error();
+  return std::optional<device::StoreMeta>(std::move(meta).value());
+}
+
 }  // namespace rskv::cli

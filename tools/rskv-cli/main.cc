@@ -1,13 +1,18 @@
 // rskv-cli: a line-oriented shell over an rskv store directory. `rskv-cli [OPTIONS] DIR`
 // (see options.h for the command line, protocol.h for the protocol, shell.h for the loop).
-// Exit status: 0 after quit or end of input; 1 when standard input or output fails; 2 for a
-// bad invocation (unknown option or policy name, bad or too small --memory, a DIR that
-// cannot be created or written, a store that cannot be opened), with one message on stderr.
+// Exit status: 0 after quit or end of input; 1 when standard input or output fails or the
+// final checkpoint fails; 2 for a bad invocation (unknown option or policy name, bad or too
+// small --memory, --checkpoint without --recover, a DIR that cannot be created or written,
+// a store that cannot be opened or recovered — a directory that already holds a store
+// without --recover), with one message on stderr.
 
 #include <unistd.h>
 
+#include <bit>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +36,11 @@ constexpr std::size_t kMaxLineBytes = kMaxKeyBytes + kMaxValueBytes + (64u << 10
 
 constexpr int kExitUsage = 2;
 
+// The shell's session id: a fresh store's first session gets 1, and every checkpoint the
+// shell takes records it, so a recovered store continues it (its serial is then the line
+// number of the recovered checkpoint).
+constexpr std::uint64_t kShellSessionId = 1;
+
 // Prints one line on stderr (line breaks in a message from below become spaces).
 int usage_error(std::string message) {
   for (char& c : message) {
@@ -46,7 +56,40 @@ rskv::StoreConfig store_config(const rskv::cli::Options& options) {
   config.memory_bytes = options.memory_bytes;
   config.max_key_bytes = kMaxKeyBytes;
   config.max_value_bytes = kMaxValueBytes;
+  config.recover = options.recover;
+  config.recover_checkpoint = options.checkpoint_id;
   return config;
+}
+
+// On a persistent device, looks at the store already in the directory, if any: without
+// --recover it is refused here, naming --recover, before the store would check its policies
+// or page size; with --recover the store is opened with its stored page size (rskv-cli has
+// no page-size option: it derives one from --memory, which may differ from the first run's).
+// Returns an exit status when the shell must not go on.
+std::optional<int> adopt_existing_store(const rskv::cli::Options& options,
+                                        rskv::StoreConfig& config) {
+  rskv::device::OsFileSystem fs;
+  rskv::Result<std::optional<rskv::device::StoreMeta>> meta =
+      rskv::cli::read_store_meta(fs, config.path);
+  // An unreadable or corrupt rskv.meta: the store's open names it the same way.
+  if (!meta || !meta.value()) return std::nullopt;
+  const rskv::device::StoreMeta& stored = *meta.value();
+  if (!options.recover) {
+    return usage_error("'" + config.path + "' already holds an rskv store (" + stored.policies() +
+                       "); reopen it with rskv-cli --recover " + config.path +
+                       " (its latest checkpoint), or give an empty or new directory");
+  }
+  if (!std::has_single_bit(stored.page_bytes)) return std::nullopt;  // the store reports it
+  config.page_bits = static_cast<std::uint32_t>(std::countr_zero(stored.page_bytes));
+  const std::uint64_t minimum = rskv::hlog::LogConfig::kMinFrames * stored.page_bytes;
+  if (config.memory_bytes < minimum) {
+    return usage_error("--memory " + options.memory_text + " is too small for the store in '" +
+                       config.path + "', whose log pages are " +
+                       rskv::cli::format_size(stored.page_bytes) + ": the minimum is " +
+                       rskv::cli::format_bytes(minimum) + "; use --memory " +
+                       std::to_string((minimum + (1u << 20) - 1) >> 20) + "MiB or more");
+  }
+  return std::nullopt;
 }
 
 // Opens the store of type StoreT in the prepared directory and runs the shell on stdin.
@@ -55,15 +98,21 @@ int run_store(const rskv::StoreConfig& config) {
   if (rskv::Result<void> valid = config.validate(); !valid) {
     return usage_error(valid.error().message);
   }
-  auto store = StoreT::open(config);
-  if (!store) {
-    return usage_error("cannot open the store in '" + config.path + "': " + store.error().message);
+  auto opened = StoreT::open(config);
+  if (!opened) {
+    return usage_error("cannot open the store in '" + config.path + "': " + opened.error().message);
   }
-  auto session = store.value()->start_session();
+  StoreT& store = *opened.value();
+  // Continue the shell's session when the recovered checkpoint knows it, else start one.
+  bool known = false;
+  for (const auto& s : store.recovery().sessions) known = known || s.id == kShellSessionId;
+  auto session = known ? store.continue_session(kShellSessionId) : store.start_session();
   if (!session) return usage_error("cannot start a session: " + session.error().message);
 
   rskv::cli::LineReader input(STDIN_FILENO, kMaxLineBytes);
-  rskv::cli::Shell shell(session.value(), rskv::cli::Limits{kMaxKeyBytes, kMaxValueBytes}, stdout);
+  rskv::cli::Shell<StoreT> shell(store, session.value(),
+                                 rskv::cli::Limits{kMaxKeyBytes, kMaxValueBytes}, stdout,
+                                 config.recover);
   return shell.run(input);
 }
 
@@ -111,7 +160,14 @@ int main(int argc, char** argv) {
           status = usage_error(dir.error().message);
           return;
         }
-        status = run_store<StoreT>(config);
+        rskv::StoreConfig store_config = config;
+        if constexpr (StoreT::DeviceType::kPersistent) {
+          if (std::optional<int> refused = adopt_existing_store(options, store_config)) {
+            status = *refused;
+            return;
+          }
+        }
+        status = run_store<StoreT>(store_config);
       });
   if (!dispatched) return usage_error(dispatched.error().message);
   return status;

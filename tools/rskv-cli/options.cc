@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "tools/rskv-cli/protocol.h"
 
@@ -29,13 +30,26 @@ std::string set_memory(Options& options, std::string_view value) {
   return {};
 }
 
-const std::array<OptionSpec, 5> kOptions{{
+// A checkpoint id: decimal digits only, at least 1, fitting 64 bits.
+std::string set_checkpoint(Options& options, std::string_view value) {
+  const std::optional<std::int64_t> id =
+      value.empty() || value[0] < '0' || value[0] > '9' ? std::nullopt : parse_int64(value);
+  if (!id || *id <= 0) {
+    return "--checkpoint: '" + quote_for_message(value) +
+           "' is not a checkpoint id (a positive decimal integer, as printed by CHECKPOINT or "
+           "RECOVERED)";
+  }
+  options.checkpoint_id = static_cast<std::uint64_t>(*id);
+  return {};
+}
+
+const std::array<OptionSpec, 7> kOptions{{
     {"index", true, "NAME", "hash index policy (default chained)",
      [](Options& o, std::string_view v) {
        o.index = std::string(v);
        return std::string();
      }},
-    {"device", true, "NAME", "log device policy (default memory)",
+    {"device", true, "NAME", "log device policy: memory, file or io_uring (default file)",
      [](Options& o, std::string_view v) {
        o.device = std::string(v);
        return std::string();
@@ -46,7 +60,18 @@ const std::array<OptionSpec, 5> kOptions{{
        return std::string();
      }},
     {"memory", true, "SIZE",
-     "in-memory log budget: bytes, or a number with KiB, MiB or GiB (default 64MiB)", set_memory},
+     "in-memory log budget: bytes, or a number with KiB, MiB or GiB\n(default 64MiB)", set_memory},
+    {"recover", false, "",
+     "open the store in DIR and recover its latest valid checkpoint\n"
+     "(a missing or empty DIR starts empty); first prints\n"
+     "RECOVERED <id> <serial>, or RECOVERED none 0",
+     [](Options& o, std::string_view) {
+       o.recover = true;
+       return std::string();
+     }},
+    {"checkpoint", true, "ID",
+     "with --recover: recover checkpoint ID instead of the latest\n(newer ones are dropped)",
+     set_checkpoint},
     {"help", false, "", "print this help and exit",
      [](Options& o, std::string_view) {
        o.help = true;
@@ -123,8 +148,14 @@ Result<Options> parse_options(std::span<const std::string_view> args) {
     }
     if (std::string message = spec->apply(options, value); !message.empty()) return err(message);
   }
-  if (!have_dir && !options.help) {
+  if (options.help) return options;
+  if (!have_dir) {
     return err("missing DIR, the store directory; usage: rskv-cli [OPTIONS] DIR (see --help)");
+  }
+  if (options.checkpoint_id != 0 && !options.recover) {
+    return err("--checkpoint " + std::to_string(options.checkpoint_id) +
+               " needs --recover: it names the checkpoint to recover (rskv-cli --recover "
+               "--checkpoint ID DIR)");
   }
   return options;
 }
@@ -138,8 +169,14 @@ std::string usage() {
       "  get K     -> the value, or NOT_FOUND\n"
       "  del K     -> OK (also when K is absent)\n"
       "  add K N   -> the stored signed 64-bit decimal (absent = 0) plus N, stored and printed\n"
-      "  quit      -> exit 0 (so does end of input)\n"
+      "  checkpoint [foldover|snapshot]\n"
+      "            -> CHECKPOINT <id> <serial> once durable (default foldover); <serial> is\n"
+      "               the line's number: every input line, blank or not, counts from 1\n"
+      "  quit      -> exit 0 (so does end of input), after a final checkpoint\n"
       "  otherwise -> ERR <message>\n"
+      "The memory device keeps nothing: there checkpoint replies ERR and there is no final\n"
+      "checkpoint. Exit status: 0 after quit or end of input; 1 when input, output or the\n"
+      "final checkpoint fails; 2 for a bad invocation or a store that cannot be opened.\n"
       "Options (--opt VALUE or --opt=VALUE):\n";
   for (const OptionSpec& spec : kOptions) {
     std::string left = "  --" + std::string(spec.name);
@@ -147,8 +184,14 @@ std::string usage() {
       left += ' ';
       left += spec.value_name;
     }
-    left.resize(std::max<std::size_t>(left.size() + 1, 18), ' ');
-    text += left + std::string(spec.help) + "\n";
+    left.resize(std::max<std::size_t>(left.size() + 1, 19), ' ');
+    // A help text's own line breaks continue under its first line.
+    std::string help;
+    for (const char c : spec.help) {
+      help += c;
+      if (c == '\n') help += std::string(left.size(), ' ');
+    }
+    text += left + help + "\n";
   }
   return text;
 }

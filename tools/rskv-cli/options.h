@@ -1,8 +1,7 @@
 #pragma once
 // rskv-cli's command line: `rskv-cli [OPTIONS] DIR`. Options that take a value accept both
 // `--opt VALUE` and `--opt=VALUE`; flags take none. Every option is one row of the table in
-// options.cc (name, whether it takes a value, help text, how it sets Options), so the later
-// `--recover` flag and `--checkpoint ID` option are one row and one field each.
+// options.cc (name, whether it takes a value, help text, how it sets Options).
 // Parsing is pure (no file system, no store): policy names are checked by
 // rskv::with_bundle and the memory minimum by rskv::StoreConfig in main.cc.
 
@@ -28,7 +27,9 @@ struct Options {
   std::uint64_t memory_bytes = kDefaultMemoryBytes;
   std::string memory_text{kDefaultMemory};  // as the user wrote it, for messages
   std::string dir;
-  bool help = false;  // --help / -h: print usage() and exit 0
+  bool recover = false;             // --recover: open an existing store and recover it
+  std::uint64_t checkpoint_id = 0;  // --checkpoint ID (needs --recover); 0 = the latest valid
+  bool help = false;                // --help / -h: print usage() and exit 0
 };
 
 /// Parses the arguments after argv[0]. Errors name the offending argument and the fix.

@@ -14,19 +14,35 @@ bool is_separator(char c) {
 struct CommandSpec {
   std::string_view name;
   Command command;
-  std::size_t arguments;   // fields after the command name
+  std::size_t min_arguments;  // fields after the command name
+  std::size_t max_arguments;
   std::string_view usage;  // e.g. "put K V"
 };
 
-constexpr std::array<CommandSpec, 5> kCommands{{
-    {"put", Command::kPut, 2, "put K V"},
-    {"get", Command::kGet, 1, "get K"},
-    {"del", Command::kDel, 1, "del K"},
-    {"add", Command::kAdd, 2, "add K N"},
-    {"quit", Command::kQuit, 0, "quit"},
+constexpr std::array<CommandSpec, 6> kCommands{{
+    {"put", Command::kPut, 2, 2, "put K V"},
+    {"get", Command::kGet, 1, 1, "get K"},
+    {"del", Command::kDel, 1, 1, "del K"},
+    {"add", Command::kAdd, 2, 2, "add K N"},
+    {"checkpoint", Command::kCheckpoint, 0, 1, "checkpoint [foldover|snapshot]"},
+    {"quit", Command::kQuit, 0, 0, "quit"},
 }};
 
-constexpr std::string_view kCommandList = "commands: put K V, get K, del K, add K N, quit";
+constexpr std::string_view kCommandList =
+    "commands: put K V, get K, del K, add K N, checkpoint [foldover|snapshot], quit";
+
+// The commands whose first argument is a key (held to the key limit).
+bool takes_key(Command command) {
+  return command == Command::kPut || command == Command::kGet || command == Command::kDel ||
+         command == Command::kAdd;
+}
+
+// "2 arguments", "1 argument", "0 or 1 arguments".
+std::string argument_count(const CommandSpec& spec) {
+  std::string text = std::to_string(spec.min_arguments);
+  if (spec.max_arguments != spec.min_arguments) text += " or " + std::to_string(spec.max_arguments);
+  return text + (spec.max_arguments == 1 && spec.min_arguments == 1 ? " argument" : " arguments");
+}
 
 Error err(std::string message) {
   return make_error(Status::InvalidArgument, std::move(message));
@@ -40,7 +56,7 @@ std::string limit_message(std::string_view what, std::size_t size, std::size_t l
 // The limit (and its name) that field `index` of a command is held to; 0 when none.
 std::size_t field_limit(const CommandSpec& spec, std::size_t index, const Limits& limits,
                         std::string_view* what) {
-  if (index == 1 && spec.arguments >= 1) {
+  if (index == 1 && takes_key(spec.command)) {
     *what = "key";
     return limits.max_key_bytes;
   }
@@ -97,9 +113,8 @@ Result<Request> parse_request(std::string_view line, const Limits& limits, bool 
     return err("unknown command '" + quote_for_message(fields[0]) + "' (" +
                std::string(kCommandList) + ")");
   }
-  if (fields.size() != spec->arguments + 1) {
-    return err(std::string(spec->name) + " takes " + std::to_string(spec->arguments) +
-               (spec->arguments == 1 ? " argument" : " arguments") + ", got " +
+  if (fields.size() < spec->min_arguments + 1 || fields.size() > spec->max_arguments + 1) {
+    return err(std::string(spec->name) + " takes " + argument_count(*spec) + ", got " +
                std::to_string(fields.size() - 1) + " (usage: " + std::string(spec->usage) + ")");
   }
   for (std::size_t i = 1; i < fields.size(); ++i) {
@@ -116,7 +131,7 @@ Result<Request> parse_request(std::string_view line, const Limits& limits, bool 
 
   Request request;
   request.command = spec->command;
-  if (spec->arguments >= 1) request.key = fields[1];
+  if (takes_key(spec->command)) request.key = fields[1];
   if (spec->command == Command::kPut) request.value = fields[2];
   if (spec->command == Command::kAdd) {
     const std::optional<std::int64_t> delta = parse_int64(fields[2]);
@@ -127,6 +142,16 @@ Result<Request> parse_request(std::string_view line, const Limits& limits, bool 
                  std::to_string(std::numeric_limits<std::int64_t>::max()) + ")");
     }
     request.delta = *delta;
+  }
+  if (spec->command == Command::kCheckpoint && fields.size() == 2) {
+    if (fields[1] == "foldover") {
+      request.checkpoint = CheckpointMode::kFoldOver;
+    } else if (fields[1] == "snapshot") {
+      request.checkpoint = CheckpointMode::kSnapshot;
+    } else {
+      return err("checkpoint: unknown kind '" + quote_for_message(fields[1]) +
+                 "' (usage: checkpoint [foldover|snapshot]; the default is foldover)");
+    }
   }
   return request;
 }

@@ -3,9 +3,10 @@
 // the shell reads and writes. Pure functions over strings (no I/O, no store), so that every
 // rule of the protocol is unit-tested apart from the binary (tests/cli/protocol_test.cc).
 //
-// The protocol (issue 3; a contract other tools rely on):
+// The protocol (issues 3 and 8; a contract other tools rely on):
 //   put K V  -> OK                      get K -> the value, or NOT_FOUND
 //   del K    -> OK (also when absent)   add K N -> the new value (RMW on a decimal counter)
+//   checkpoint [foldover|snapshot]      -> CHECKPOINT <id> <serial> once durable
 //   quit     -> no reply, exit 0        anything else -> ERR <message>
 // Fields are separated by runs of spaces and tabs (leading and trailing ones ignored); one
 // trailing CR is ignored; K and V are any bytes but space, tab, CR, LF and NUL; commands are
@@ -23,16 +24,21 @@
 
 namespace rskv::cli {
 
-/// The commands of the shell. New commands (checkpoint, scan, stats) are added here and in
-/// the table of protocol.cc.
-enum class Command { kPut, kGet, kDel, kAdd, kQuit };
+/// The commands of the shell. New commands (scan, stats) are added here and in the table of
+/// protocol.cc.
+enum class Command { kPut, kGet, kDel, kAdd, kCheckpoint, kQuit };
+
+/// The log checkpoint kind a `checkpoint` line asks for (the store's CheckpointKind; this
+/// module does not depend on the store).
+enum class CheckpointMode { kFoldOver, kSnapshot };
 
 /// One parsed input line. key and value view into the line they were parsed from.
 struct Request {
   Command command = Command::kQuit;
-  std::string_view key;    // put, get, del, add
-  std::string_view value;  // put
-  std::int64_t delta = 0;  // add
+  std::string_view key;                                   // put, get, del, add
+  std::string_view value;                                 // put
+  std::int64_t delta = 0;                                 // add
+  CheckpointMode checkpoint = CheckpointMode::kFoldOver;  // checkpoint (default fold-over)
 };
 
 /// The largest key and value the store was opened with (StoreConfig::max_*_bytes).

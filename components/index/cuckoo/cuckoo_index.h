@@ -23,8 +23,9 @@
 //
 // Resize (incremental, no global stop). Triggered when a creator finds both buckets full and
 // the table's load factor is at least kMaxLoadFactor, or when the displacement search finds no
-// path. The starter allocates a table with twice the buckets and publishes it as the old
-// table's next_ (from then on the old table takes no new entries and nothing moves inside it).
+// path. The starter takes the phase gate (one resize at a time, none during a capture), then
+// allocates a table with twice the buckets and publishes it as the old table's next_ (from
+// then on the old table takes no new entries and nothing moves inside it).
 // The old table's buckets are migrated in chunks of CuckooTable::kChunkBuckets: the starter
 // owns chunk 0, and every find_or_create that meets the resize claims and migrates one more
 // chunk. Migrating a bucket, under its lock: freeze each entry (CAS; the frozen word is its
@@ -36,14 +37,25 @@
 //   - find_or_create locks the identity's buckets in the old table: an unfrozen entry is used
 //     there; a frozen one was already copied (the migrator held the lock through the copy);
 //     a missing one is created in the new table (the old table takes no new entries);
-//   - the thread that completes the last chunk makes the new table current and retires the
-//     old one: freed through the epoch manager once every protected thread has refreshed
-//     (IndexConfig::epoch), or kept until the index is destroyed when there is none.
+//   - the thread that completes the last chunk makes the new table current, retires the
+//     old one and opens the gate; the old table is freed through the epoch manager once every
+//     protected thread has refreshed (IndexConfig::epoch), or kept until the index is
+//     destroyed when there is none.
 // A Handle is valid until its holder's next epoch refresh (it may point into a retired table).
 // A new table cannot start its own resize before the migration into it has finished; a
 // creator that needs one helps finish it (and waits if another thread still holds a chunk).
 //
-// Every member may be called concurrently by threads holding epoch protection.
+// Checkpoints (cuckoo_capture.h). capture() scans the current table for a fuzzy index
+// checkpoint while other threads run every operation. It and a resize exclude each other
+// through a gate: a capture waits for a running resize to finish, and a resize does not start
+// while a capture runs (a creator that needs one displaces instead, or waits for the capture
+// when no displacement path exists). Displacements go on during a capture and record what they
+// move for it. Entries are saved by identity (rep_hash) with the table's geometry, so
+// recover_entry on an index prepared with that geometry rebuilds the same entries.
+//
+// Every member may be called concurrently by threads holding epoch protection, except
+// prepare_recovery and recover_entry (single-threaded recovery), and capture, which needs no
+// protection.
 
 #include <algorithm>
 #include <atomic>
@@ -57,9 +69,11 @@
 #include <vector>
 
 #include "components/common/address.h"
+#include "components/common/constants.h"
 #include "components/common/status.h"
 #include "components/epoch/epoch.h"
 #include "components/index/cuckoo/cuckoo_bucket.h"
+#include "components/index/cuckoo/cuckoo_capture.h"
 #include "components/index/cuckoo/cuckoo_path.h"
 #include "components/index/cuckoo/cuckoo_table.h"
 #include "policies/index_policy.h"
@@ -130,7 +144,7 @@ class CuckooIndex {
         }
         frozen = h;  // the newest frozen copy seen so far
       }
-      // acquire: pairs with the CAS that publishes a resize.
+      // acquire: pairs with the release store that publishes a resize.
       const CuckooTable* next = t->next_.load(std::memory_order_acquire);
       if (next == nullptr) break;
       t = next;
@@ -213,6 +227,33 @@ class CuckooIndex {
     }
   }
 
+  // ---- checkpoint and recovery (defined in cuckoo_index_checkpoint.h) -------------------
+
+  /// The geometry saved with an index checkpoint: bits 0..7 hold log2 of the bucket count of
+  /// the table that takes new entries, bits 8..15 the identity width (log2 of the initial
+  /// bucket count + CuckooEntry::kTagBits), which rep_hash values depend on.
+  [[nodiscard]] std::uint64_t checkpoint_geometry() const;
+
+  /// On an empty index that no other thread uses yet: takes the identity width and table size
+  /// of `geometry` (checkpoint_geometry of the saved index). InvalidArgument for a value no
+  /// index produces or when the index is not empty; OutOfMemory (the index is then unchanged).
+  Status prepare_recovery(std::uint64_t geometry);
+
+  /// Fuzzy capture for a checkpoint: calls f(rep_hash, address) for every occupied entry,
+  /// while other threads run find, find_or_create and try_update. Every entry that exists for
+  /// the whole capture is visited at least once with an address it held during the capture;
+  /// entries created meanwhile may or may not be visited. Waits while a resize runs and keeps
+  /// new resizes out until its scan is done (cuckoo_capture.h: who waits and for how long).
+  /// f runs on the caller's thread with no lock held; it must not call into this index, and
+  /// must not wait for epoch progress (a creator waiting for the capture holds protection).
+  /// The caller needs no epoch protection. Captures are serialised.
+  template <class F>
+  void capture(F&& f);
+
+  /// Single-threaded recovery load: creates the entry of rep_hash's identity if absent and
+  /// sets its address (overwriting). false only on OutOfMemory.
+  bool recover_entry(std::uint64_t rep_hash, std::uint64_t address) noexcept;
+
   /// Prefetches both candidate buckets of a hash (batched operations: prefetch a batch, then
   /// find each). A hint only; safe at any time under epoch protection.
   void prefetch(std::uint64_t hash) const noexcept {
@@ -237,6 +278,10 @@ class CuckooIndex {
     return current_.load(std::memory_order_acquire)->next_.load(std::memory_order_acquire) !=
            nullptr;
   }
+  /// Moves the last capture replayed from its MoveLog (displacements it would have missed).
+  [[nodiscard]] std::uint64_t capture_moves_replayed() const {
+    return stats_capture_moves_.load(std::memory_order_relaxed);
+  }
   /// Set before other threads use the index (plain fields, read by resize starters).
   void set_resize_hook(ResizeHook hook, void* context) {
     resize_hook_ = hook;
@@ -248,6 +293,10 @@ class CuckooIndex {
 
   [[nodiscard]] std::uint64_t identity(std::uint64_t hash) const {
     return hash >> (64 - identity_bits_);
+  }
+  /// A hash whose identity is `id` (its bits below the identity are zero).
+  [[nodiscard]] std::uint64_t hash_of_identity(std::uint64_t id) const {
+    return id << (64 - identity_bits_);
   }
 
   /// Scans the identity's two buckets of t. A miss is confirmed against the first bucket's
@@ -312,7 +361,7 @@ class CuckooIndex {
         return CuckooEntry(handle.word_).frozen() ? CreateResult::kNextTable : CreateResult::kDone;
       }
     }
-    // acquire: pairs with the CAS that publishes a resize; from then on t takes no entries.
+    // acquire: pairs with the store that publishes a resize; from then on t takes no entries.
     if (t.next_.load(std::memory_order_acquire) != nullptr) return CreateResult::kNextTable;
     for (int which = 0; which < 2; ++which) {
       for (AtomicCuckooEntry& slot : buckets[which]->slots) {
@@ -329,15 +378,16 @@ class CuckooIndex {
     return CreateResult::kFull;
   }
 
-  /// Both candidate buckets of id in t are full: displace, or grow.
+  /// Both candidate buckets of id in t are full: displace, or grow. At the load bound it
+  /// grows, unless a capture keeps resizes out: then it displaces while a path exists.
   [[gnu::noinline]] Status make_room(CuckooTable& t, std::uint64_t id) noexcept {
     if (t.next_.load(std::memory_order_acquire) != nullptr) return Status::Ok;  // create goes on
-    if (projected_load(t) >= kMaxLoadFactor) return grow(t);
+    if (projected_load(t) >= kMaxLoadFactor && !gate_.capturing_hint()) return grow(t);
     const CuckooTable::Probe p = t.probe(id);
     CuckooPath path;
     if (!path.search(t, p.primary, p.alternate)) return grow(t);
     // A failed execution met a concurrent change; the caller looks again either way.
-    (void)path.execute(t);
+    (void)path.execute(t, move_log_);
     return Status::Ok;
   }
 
@@ -363,31 +413,61 @@ class CuckooIndex {
       return Status::Ok;
     }
     CuckooTable* next = t.next_.load(std::memory_order_acquire);
-    if (next == nullptr) {
-      if (t.tag_bits() == 0) return Status::OutOfMemory;  // every identity bit is a bucket bit
-      CuckooTable* fresh = nullptr;
-      try {
-        fresh = new CuckooTable(t.bucket_bits() + 1, identity_bits_, huge_pages_);
-      } catch (const std::bad_alloc&) {
-        return Status::OutOfMemory;
-      }
-      const double load = t.load_factor();
-      // acq_rel: release publishes the fresh table's initialised state to every thread that
-      // acquires next_; acquire (also on failure) lets a loser use the winner's table.
-      if (t.next_.compare_exchange_strong(next, fresh, std::memory_order_acq_rel,
-                                          std::memory_order_acquire)) {
-        // relaxed: statistics, written by the starter only.
-        if (stats_resizes_.fetch_add(1, std::memory_order_relaxed) == 0) {
-          stats_first_resize_load_.store(load, std::memory_order_relaxed);
-        }
-        if (resize_hook_ != nullptr) resize_hook_(resize_hook_context_);
-        migrate_chunk(t, *fresh, 0);
-        help_migrate(t, *fresh, ~std::uint64_t{0});
-        return Status::Ok;
-      }
-      delete fresh;
+    if (next != nullptr) {
+      help_migrate(t, *next, ~std::uint64_t{0});
+      return Status::Ok;
     }
-    help_migrate(t, *next, ~std::uint64_t{0});
+    if (t.tag_bits() == 0) return Status::OutOfMemory;  // every identity bit is a bucket bit
+    switch (gate_.try_begin_resize()) {
+      case PhaseGate::ResizeStart::kStarted:
+        return start_resize(t);
+      case PhaseGate::ResizeStart::kCapturing:
+        // No displacement path and no resize: wait for the capture to end (the caller holds
+        // no bucket lock), then look again.
+        gate_.wait_while_capturing();
+        return Status::Ok;
+      case PhaseGate::ResizeStart::kResizing:
+        break;
+    }
+    // Another starter holds the gate: it publishes t's next table at once (or, if its t was
+    // stale, it lets go). Wait for either, then help.
+    for (int round = 0; t.next_.load(std::memory_order_acquire) == nullptr &&
+                        current_.load(std::memory_order_acquire) == &t && gate_.resizing();
+         ++round) {
+      spin_pause(round);
+    }
+    if (CuckooTable* published = t.next_.load(std::memory_order_acquire)) {
+      help_migrate(t, *published, ~std::uint64_t{0});
+    }
+    return Status::Ok;
+  }
+
+  /// The caller holds the gate in the resizing state: publishes t's next table and migrates.
+  [[gnu::noinline, gnu::cold]] Status start_resize(CuckooTable& t) noexcept {
+    // A whole resize of t may have run between the caller's look and its entry to the gate.
+    // Under the gate, t is current exactly when no resize of it has started.
+    if (current_.load(std::memory_order_acquire) != &t) {
+      gate_.end_resize();
+      return Status::Ok;
+    }
+    CuckooTable* fresh = nullptr;
+    try {
+      fresh = new CuckooTable(t.bucket_bits() + 1, identity_bits_, huge_pages_);
+    } catch (const std::bad_alloc&) {
+      gate_.end_resize();
+      return Status::OutOfMemory;
+    }
+    const double load = t.load_factor();
+    // release: publishes the fresh table's initialised state to every thread that acquires
+    // next_. A store suffices: only the gate holder publishes, and t.next_ is null (above).
+    t.next_.store(fresh, std::memory_order_release);
+    // relaxed: statistics, written by the starter only.
+    if (stats_resizes_.fetch_add(1, std::memory_order_relaxed) == 0) {
+      stats_first_resize_load_.store(load, std::memory_order_relaxed);
+    }
+    if (resize_hook_ != nullptr) resize_hook_(resize_hook_context_);
+    migrate_chunk(t, *fresh, 0);
+    help_migrate(t, *fresh, ~std::uint64_t{0});
     return Status::Ok;
   }
 
@@ -427,7 +507,7 @@ class CuckooIndex {
         }
         // Under the lock nothing is mid-move and nothing was migrated twice: w is live.
         if (!w.occupied() || w.frozen()) continue;
-        place_copy(to, from.identity_of(b, w), w.address());
+        place_copy(to, from.identity_of(b, w), w.address(), move_log_);
         ++copied;
       }
       bucket.latch.unlock();
@@ -442,7 +522,8 @@ class CuckooIndex {
 
   /// Inserts a migrated entry into `to` (which cannot resize while the migration runs). No
   /// copy of the identity can be in `to` yet: creators use the unfrozen original instead.
-  static void place_copy(CuckooTable& to, std::uint64_t id, std::uint64_t address) {
+  /// (No capture runs during a migration, so `log` records nothing here.)
+  static void place_copy(CuckooTable& to, std::uint64_t id, std::uint64_t address, MoveLog& log) {
     const CuckooTable::Probe p = to.probe(id);
     for (int round = 0;; ++round) {
       {
@@ -462,14 +543,15 @@ class CuckooIndex {
       // (they stop at kMaxLoadFactor and wait for this migration), so a path exists.
       CuckooPath path;
       if (path.search(to, p.primary, p.alternate)) {
-        (void)path.execute(to);
+        (void)path.execute(to, log);
       } else {
         spin_pause(round);
       }
     }
   }
 
-  /// Makes `to` current and retires `from` (the thread that migrated the last chunk).
+  /// Makes `to` current, retires `from` and opens the gate (the thread that migrated the last
+  /// chunk).
   void finish_resize(CuckooTable& from, CuckooTable& to) {
     // release: readers that acquire the new current table see every migrated copy (the
     // acq_rel on done_chunks_ gathered the other migrators' writes).
@@ -481,12 +563,14 @@ class CuckooIndex {
       std::lock_guard guard(retired_mutex_);
       retired_.push_back(old);
     }
+    gate_.end_resize();  // release: a capture let in sees `to` as current (PhaseGate)
   }
 
   // The table operations start from. Written (release) only by finish_resize, once per
   // resize; read (acquire) by every operation.
   std::atomic<CuckooTable*> current_{nullptr};
-  int identity_bits_ = 0;  // immutable after construction
+  // Set by the constructor, or by prepare_recovery before other threads use the index.
+  int identity_bits_ = 0;
   epoch::EpochManager* const epoch_;
   const bool huge_pages_;
   HashResolver resolver_ = nullptr;  // set_resolver (before concurrent use); never called
@@ -496,6 +580,12 @@ class CuckooIndex {
   // Statistics: written relaxed by resize starters, read relaxed by reporters.
   std::atomic<std::uint64_t> stats_resizes_{0};
   std::atomic<double> stats_first_resize_load_{0.0};
+  // Written relaxed by captures, read relaxed by tests and reporters.
+  std::atomic<std::uint64_t> stats_capture_moves_{0};
+  // Checkpoint phases (cuckoo_capture.h). The gate is written only at the edges of
+  // resizes and captures: its own line keeps those writes off current_'s line.
+  alignas(kCacheLineSize) PhaseGate gate_;
+  MoveLog move_log_;
   // Replaced tables when there is no epoch manager (cold path: a mutex is fine).
   mutable std::mutex retired_mutex_;
   std::vector<CuckooTable*> retired_;
@@ -505,3 +595,5 @@ static_assert(IndexPolicy<CuckooIndex>);
 static_assert(std::is_trivially_copyable_v<CuckooIndex::Handle>);
 
 }  // namespace rskv::index
+
+#include "components/index/cuckoo/cuckoo_index_checkpoint.h"  // IWYU pragma: export

@@ -20,12 +20,18 @@
 // step 3: it retries (find in cuckoo_index.h). Had its first read of that version already
 // seen step 3, its scan of d would have seen step 2. Every move of an entry goes between the
 // same two buckets and bumps both, so the reader may watch either bucket's version.
+//
+// Between steps 1 and 2 a move records the frozen entry in the index's MoveLog when a
+// checkpoint capture is scanning (cuckoo_capture.h: why that keeps the capture from missing
+// it); when the record cannot be allocated the move is undone (the source word unfrozen) and
+// refused.
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 
 #include "components/index/cuckoo/cuckoo_bucket.h"
+#include "components/index/cuckoo/cuckoo_capture.h"
 #include "components/index/cuckoo/cuckoo_table.h"
 
 namespace rskv::index {
@@ -68,7 +74,7 @@ class CuckooPath {
 
   /// Runs the moves of the path found by search(), free end first. true when every move
   /// succeeded (a slot of the starting bucket is then free, unless a creator takes it first).
-  bool execute(const CuckooTable& t) {
+  bool execute(const CuckooTable& t, MoveLog& log) {
     int chain[kMaxDepth];
     int len = 0;
     for (int i = target_; i != -1; i = nodes_[i].parent) chain[len++] = i;
@@ -76,16 +82,18 @@ class CuckooPath {
     for (int k = 0; k + 1 < len; ++k) {
       const Node& to = nodes_[chain[k]];
       const Node& from = nodes_[chain[k + 1]];
-      if (!move(t, from.bucket, to.slot_in_parent, to.bucket)) return false;
+      if (!move(t, from.bucket, to.slot_in_parent, to.bucket, log)) return false;
     }
     return true;
   }
 
   /// Moves the entry in slot `slot` of bucket `from` to a free slot of bucket `to`, its other
-  /// bucket. Refuses (false) when anything changed since the search.
-  static bool move(const CuckooTable& t, std::uint64_t from, int slot, std::uint64_t to) {
+  /// bucket. Refuses (false) when anything changed since the search, or when a running
+  /// capture's record of the move cannot be allocated.
+  static bool move(const CuckooTable& t, std::uint64_t from, int slot, std::uint64_t to,
+                   MoveLog& log) {
     BucketPairLock lock(t, from, to);
-    // acquire: pairs with the release CAS that starts a resize; once a resize is published
+    // acquire: pairs with the release store that starts a resize; once a resize is published
     // nothing moves inside this table (the migration relies on it).
     if (t.next_.load(std::memory_order_acquire) != nullptr) return false;
     CuckooBucket& src = t.bucket(from);
@@ -101,6 +109,11 @@ class CuckooPath {
     // acq_rel: freezes the latest address; a failure means try_update changed it: retry.
     while (!src.slots[slot].compare_exchange(w, w.with_frozen(true), std::memory_order_acq_rel,
                                              std::memory_order_acquire)) {
+    }
+    if (!log.record_if_capturing(t.identity_of(from, w), w.address())) [[unlikely]] {
+      // release: as step 5; nothing else was written, and the locks kept the word frozen.
+      src.slots[slot].store(w, std::memory_order_release);
+      return false;
     }
     const CuckooEntry moved = w.with_alternate(!w.alternate());
     // release (steps 2-5): each store publishes the ones before it to a reader that acquires it.

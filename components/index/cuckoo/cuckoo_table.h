@@ -105,9 +105,10 @@ class CuckooTable {
     return (source.num_buckets() + kChunkBuckets - 1) / kChunkBuckets;
   }
 
-  // The table a resize of this one migrates into. Written once (CAS null -> table, acq_rel)
-  // by the thread that starts the resize; read (acquire) by every operation that must know
-  // whether this table still takes new entries, so it sees the new table's initialised state.
+  // The table a resize of this one migrates into. Written once (store, release) by the
+  // thread that starts the resize, which holds the index's phase gate (cuckoo_capture.h), so
+  // there is one writer; read (acquire) by every operation that must know whether this table
+  // still takes new entries, so it sees the new table's initialised state.
   std::atomic<CuckooTable*> next_{nullptr};
 
   // Next unclaimed source chunk. Starts at 1: the starting thread owns chunk 0 before it
