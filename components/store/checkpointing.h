@@ -336,6 +336,32 @@ auto Store<Index, Device, Gc>::checkpoint_locked(const CheckpointRequest& req, S
   const std::uint64_t id = *idr;
   if (Result<void> r = ckdir_->begin(id); !r) return r.error();
 
+  // Index growth that changes which entry a key belongs to (the chained index's doubling)
+  // must not happen between the index capture (or the geometry check of a log-only
+  // checkpoint) and the final address: the replay rebuilds entries with the captured
+  // geometry. Growth and the checkpoint are exclusive phases: hold it off until WAIT_FLUSH.
+  struct GrowthHold {
+    Index& index;
+    bool held = false;
+    void hold() {
+      if constexpr (requires(Index & i) {
+                      i.hold_growth();
+                      i.release_growth();
+                    }) {
+        index.hold_growth();
+        held = true;
+      }
+    }
+    void release() {
+      if constexpr (requires(Index & i) { i.release_growth(); }) {
+        if (held) index.release_growth();
+      }
+      held = false;
+    }
+    ~GrowthHold() { release(); }
+  } growth{index_};
+  growth.hold();
+
   checkpoint::CheckpointMeta m;
   m.id = id;
   m.version = v;
@@ -412,6 +438,7 @@ auto Store<Index, Device, Gc>::checkpoint_locked(const CheckpointRequest& req, S
   // ---- WAIT_FLUSH --------------------------------------------------------------------------
   set_state(Phase::WaitFlush, v + 1);
   const std::uint64_t af = log_.tail();
+  growth.release();
   std::uint64_t snapshot_start = af;
   auto fail = [&](Error e) -> Result<CheckpointInfo> {
     set_state(Phase::Rest, v + 1);
@@ -558,6 +585,22 @@ Result<void> Store<Index, Device, Gc>::recover_checkpoint(const checkpoint::Chec
                           std::to_string(page) + " B");
   }
   const auto t0 = std::chrono::steady_clock::now();
+  // The log restarts at the fence first: everything recovered lies below it, on the device
+  // (an index that rehashes reads records through the resolver from there). No growth
+  // while entries are loaded and replayed with the captured geometry.
+  Result<std::uint64_t> extent = log_extent();
+  if (!extent) return extent.error();
+  const std::uint64_t fence = store_detail::round_up(std::max(m.log_final, *extent), page);
+  log_.recover_at(m.log_begin, fence);
+  struct NoGrowth {
+    Index& index;
+    explicit NoGrowth(Index& i) : index(i) {
+      if constexpr (requires(Index & x) { x.hold_growth(); }) index.hold_growth();
+    }
+    ~NoGrowth() {
+      if constexpr (requires(Index & x) { x.release_growth(); }) index.release_growth();
+    }
+  } no_growth(index_);
   // 1. The snapshot goes back to the log device, at its addresses.
   if (!m.snapshot_file.name.empty()) {
     const std::string path = ckdir_->file_path(m.id, m.snapshot_file.name);
@@ -642,11 +685,7 @@ Result<void> Store<Index, Device, Gc>::recover_checkpoint(const checkpoint::Chec
   }
   recovery_.replay_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // 5. Fence the log and continue in version v + 2.
-  Result<std::uint64_t> extent = log_extent();
-  if (!extent) return extent.error();
-  const std::uint64_t fence = store_detail::round_up(std::max(m.log_final, *extent), page);
-  log_.recover_at(m.log_begin, fence);
+  // 5. Continue in version v + 2.
   skip_ranges_ = m.skip_ranges;
   if (fence > m.log_final) skip_ranges_.push_back({m.log_final, fence});
   dead_versions_ = m.dead_versions;
@@ -692,12 +731,18 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
     return 0;
   };
   std::vector<hlog::FlushedRange> ranges = log_.flushed_ranges(a0, af);
-  std::string buf;
-  std::uint64_t cursor = a0;
   auto corrupt = [&](const std::string& why) {
     return make_error(Status::Corruption,
                       "recovery of checkpoint " + std::to_string(m.id) + ": " + why);
   };
+  // The plan: which ranges to read and where parsing starts in each; every address of
+  // [a0, af) is covered by a range or a skip range.
+  struct Planned {
+    hlog::FlushedRange r;
+    std::uint64_t parse_from;
+  };
+  std::vector<Planned> plan;
+  std::uint64_t cursor = a0;
   for (const hlog::FlushedRange& r : ranges) {
     if (cursor >= af) break;
     if (r.to <= cursor) continue;
@@ -709,46 +754,7 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
       cursor = e;
     }
     if (r.to <= cursor) continue;
-    buf.resize(r.to - r.from);
-    if (Status s = read_device_sync(r.from, r.to - r.from, buf.data()); s != Status::Ok) {
-      return make_error(s, "recovery: reading log range [" + std::to_string(r.from) + ", " +
-                               std::to_string(r.to) + ") failed");
-    }
-    if (checksum64(buf.data(), buf.size()) != r.checksum) {
-      return corrupt("log range [" + std::to_string(r.from) + ", " + std::to_string(r.to) +
-                     ") of the log files fails its checksum (torn or corrupt segment file)");
-    }
-    recovery_.replayed_bytes += buf.size();
-    std::uint64_t x = std::max(r.from, cursor);
-    const std::uint64_t end = std::min(r.to, af);
-    while (x + 16 <= end) {
-      hlog::RecordView rec(reinterpret_cast<std::byte*>(buf.data() + (x - r.from)));
-      if (rec.lengths_word() == 0) break;  // the rest of this page is empty
-      const std::uint64_t size = rec.size();
-      if (x + size > end) {
-        return corrupt("a record at " + std::to_string(x) + " runs past its flushed range");
-      }
-      const hlog::RecordHeader hdr = rec.header();
-      if (!hdr.invalid()) {
-        const std::uint32_t ver = hdr.version();
-        const bool drop = ver == future || std::find(dead.begin(), dead.end(), ver) != dead.end();
-        Handle h;
-        if (Status s = index_.find_or_create(hash_key(rec.key()), h); s != Status::Ok) {
-          return make_error(s, "recovery: the index ran out of memory");
-        }
-        const std::uint64_t cur = h.address();
-        std::uint64_t next = cur;
-        if (cur == store_detail::kPendingEntry) {
-          next = hdr.previous();  // the entry's value at a0 (see the top of this file)
-          --*pending;
-        }
-        if (!drop) next = x;
-        if (next != cur && !index_.try_update(h, next)) {
-          return corrupt("the index refused an update during replay");
-        }
-      }
-      x += size;
-    }
+    plan.push_back({r, std::max(r.from, cursor)});
     cursor = r.to;
   }
   while (cursor < af) {
@@ -758,6 +764,113 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
                      ", before the checkpoint's final address " + std::to_string(af));
     }
     cursor = e;
+  }
+  // Chunks of contiguous ranges (up to kChunk bytes) read with kDepth reads in flight, so
+  // that replay streams the log at the device's sequential bandwidth.
+  constexpr std::uint64_t kChunk = 4ull << 20;
+  constexpr std::size_t kDepth = 8;
+  struct Chunk {
+    std::size_t first = 0, last = 0;  // plan[first, last)
+    std::uint64_t from = 0, to = 0, start = 0;
+    AlignedBuffer buf;
+    std::atomic<bool> done{false};
+    Status st = Status::Ok;
+  };
+  std::vector<std::unique_ptr<Chunk>> chunks;
+  for (std::size_t i = 0; i < plan.size();) {
+    auto c = std::make_unique<Chunk>();
+    c->first = i;
+    c->from = plan[i].r.from;
+    c->to = plan[i].r.to;
+    ++i;
+    while (i < plan.size() && plan[i].r.from == c->to && plan[i].r.to - c->from <= kChunk) {
+      c->to = plan[i].r.to;
+      ++i;
+    }
+    c->last = i;
+    chunks.push_back(std::move(c));
+  }
+  const std::size_t align = std::max<std::size_t>(device_->alignment(), 8);
+  std::size_t issued = 0;
+  auto issue = [&](Chunk& c) -> Status {
+    c.start = c.from / align * align;
+    const std::uint64_t end = store_detail::round_up(c.to, align);
+    c.buf = AlignedBuffer(end - c.start, std::max<std::size_t>(align, 64));
+    return device_->read_async(
+        c.start, c.buf.data(), static_cast<std::uint32_t>(end - c.start),
+        [](void* ctx, Status st, std::size_t) {
+          auto* ch = static_cast<Chunk*>(ctx);
+          ch->st = st;
+          ch->done.store(true, std::memory_order_release);  // acquire by the replay loop
+        },
+        &c);
+  };
+  // Every issued read must complete before its buffer goes away, also on an error return.
+  struct Drain {
+    std::vector<std::unique_ptr<Chunk>>& chunks;
+    std::size_t& issued;
+    Device& device;
+    ~Drain() {
+      for (std::size_t i = 0; i < issued; ++i) {
+        if (chunks[i] == nullptr) continue;
+        while (!chunks[i]->done.load(std::memory_order_acquire)) device.complete_pending(true);
+      }
+    }
+  } drain{chunks, issued, *device_};
+  for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
+    while (issued < chunks.size() && issued < ci + kDepth) {
+      if (Status s = issue(*chunks[issued]); s != Status::Ok) {
+        return make_error(
+            s, "recovery: reading the log failed at " + std::to_string(chunks[issued]->from));
+      }
+      ++issued;
+    }
+    Chunk& c = *chunks[ci];
+    while (!c.done.load(std::memory_order_acquire)) device_->complete_pending(true);
+    if (c.st != Status::Ok) {
+      return make_error(c.st, "recovery: reading log range [" + std::to_string(c.from) + ", " +
+                                  std::to_string(c.to) + ") failed");
+    }
+    for (std::size_t pi = c.first; pi < c.last; ++pi) {
+      const hlog::FlushedRange& r = plan[pi].r;
+      const char* base = reinterpret_cast<const char*>(c.buf.data()) + (r.from - c.start);
+      if (checksum64(base, r.to - r.from) != r.checksum) {
+        return corrupt("log range [" + std::to_string(r.from) + ", " + std::to_string(r.to) +
+                       ") of the log files fails its checksum (torn or corrupt segment file)");
+      }
+      recovery_.replayed_bytes += r.to - r.from;
+      std::uint64_t x = plan[pi].parse_from;
+      const std::uint64_t end = std::min(r.to, af);
+      while (x + 16 <= end) {
+        hlog::RecordView rec(reinterpret_cast<std::byte*>(const_cast<char*>(base) + (x - r.from)));
+        if (rec.lengths_word() == 0) break;  // the rest of this page is empty
+        const std::uint64_t size = rec.size();
+        if (x + size > end) {
+          return corrupt("a record at " + std::to_string(x) + " runs past its flushed range");
+        }
+        const hlog::RecordHeader hdr = rec.header();
+        if (!hdr.invalid()) {
+          const std::uint32_t ver = hdr.version();
+          const bool drop = ver == future || std::find(dead.begin(), dead.end(), ver) != dead.end();
+          Handle h;
+          if (Status s = index_.find_or_create(hash_key(rec.key()), h); s != Status::Ok) {
+            return make_error(s, "recovery: the index ran out of memory");
+          }
+          const std::uint64_t cur = h.address();
+          std::uint64_t next = cur;
+          if (cur == store_detail::kPendingEntry) {
+            next = hdr.previous();  // the entry's value at a0 (see the top of this file)
+            --*pending;
+          }
+          if (!drop) next = x;
+          if (next != cur && !index_.try_update(h, next)) {
+            return corrupt("the index refused an update during replay");
+          }
+        }
+        x += size;
+      }
+    }
+    c.buf = AlignedBuffer();  // done with it: keep at most kDepth chunks in memory
   }
   return {};
 }
