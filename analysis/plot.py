@@ -6,14 +6,17 @@ python3-matplotlib):
     analysis/plot RESULTS_DIR [--only NAME[,NAME...]]
 
 Reads RESULTS_DIR/results.csv (one row per run; columns as in issue 5), results.json (the
-resolved config: its "plots" list and name; the machine's core count) and timeline.csv when
-present, and writes into RESULTS_DIR/figures/:
+resolved config: its "plots" list and name; the machine's core count), timeline.csv and
+checkpoints.csv when present, and writes into RESULTS_DIR/figures/:
 
     throughput_vs_threads  throughput against threads, one line per label, one panel per
                            combination of the other swept parameters
     latency                p50 and p99 latency bars per label (runs that report latency)
     workload_bars          one bar chart per workload comparing labels
-    timeline               throughput over time from timeline.csv, events as markers
+    timeline               throughput over time from timeline.csv, events as markers;
+                           checkpoint spans shaded per kind and labelled with their ratio
+    checkpoints            per checkpoint (checkpoints.csv): throughput during it / since
+                           the previous one ended, against the 0.8 target of issue 8
 
 Every point and bar is the median over repeats; error bars span the minimum and maximum
 over repeats. Runs whose status is not "ok" are left out and listed in figures/README.txt,
@@ -34,7 +37,11 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PLOT_NAMES = ("throughput_vs_threads", "latency", "workload_bars", "timeline")
+PLOT_NAMES = ("throughput_vs_threads", "latency", "workload_bars", "timeline", "checkpoints")
+
+# Issue 8's target for periodic checkpoints: the mean throughput during each checkpoint is at
+# least this share of the mean since the previous checkpoint ended.
+CHECKPOINT_RATIO_TARGET = 0.8
 
 # Columns of results.csv that describe the system or the measurement rather than the
 # experiment cell; every other config column that varies becomes a panel or a bar group.
@@ -91,6 +98,7 @@ class Results:
     requested_plots: list[str] | None
     timeline: list[dict] = field(default_factory=list)
     timeline_columns: list[str] = field(default_factory=list)
+    checkpoints: list[dict] = field(default_factory=list)  # checkpoints.csv rows
     labels: list[str] = field(default_factory=list)  # every label, in first-seen order
 
 
@@ -200,7 +208,21 @@ def load_results(directory: Path) -> Results:
             label = (row.get("label") or "").strip()
             if label and label not in results.labels:
                 results.labels.append(label)
+    checkpoints_path = directory / "checkpoints.csv"
+    if checkpoints_path.is_file():
+        with checkpoints_path.open(newline="") as f:
+            results.checkpoints = list(csv.DictReader(f))
     return results
+
+
+def parse_detail(text: str | None) -> dict[str, str]:
+    """A timeline row's detail column, "kind=foldover id=3", as a dict."""
+    out: dict[str, str] = {}
+    for part in (text or "").split():
+        key, sep, value = part.partition("=")
+        if sep:
+            out[key] = value
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -606,12 +628,30 @@ class Plotter:
             cells.setdefault(row.get("cell", ""), []).append(row)
         keys = list(cells)
         all_repeats = sorted({row.get("repeat", "") for row in rows}, key=_sort_value)
-        event_names = sorted({(row.get("event") or "").strip() for row in rows} - {""})
+        # An event's legend entry: its name, or "checkpoint (foldover)" for start/end pairs
+        # whose detail names a kind (both ends and the span share that entry's colour).
+        def event_key(row: dict) -> str:
+            event = (row.get("event") or "").strip()
+            kind = parse_detail(row.get("detail")).get("kind")
+            if kind:
+                return f"{re.sub(r'[_ -]?(start|begin|end|done|stop)$', '', event)} ({kind})"
+            return event
+
+        event_names = sorted({event_key(row) for row in rows
+                              if (row.get("event") or "").strip()})
         import matplotlib
 
         ev_cmap = matplotlib.colormaps["Dark2"]
         ev_color = {e: ev_cmap(i % ev_cmap.N) for i, e in enumerate(event_names)}
         from matplotlib.lines import Line2D
+
+        # ratio of each checkpoint (checkpoints.csv), by (cell, repeat, label, id)
+        ratios: dict[tuple, float] = {}
+        for c in r.checkpoints:
+            value = _number(c.get("ratio"))
+            if value is not None:
+                ratios[(c.get("cell", ""), c.get("repeat", ""), (c.get("label") or "").strip(),
+                        c.get("id", ""))] = value
 
         for part, start in enumerate(range(0, len(keys), PANELS_PER_FILE)):
             chunk = keys[start:start + PANELS_PER_FILE]
@@ -628,7 +668,7 @@ class Plotter:
             styles = ["-", "--", ":", "-."]
             for ax, cell in zip(flat, chunk):
                 series: dict[tuple, list[tuple[float, float]]] = OrderedDict()
-                events: list[tuple[float, str, str]] = []
+                events: list[tuple[float, str, str, str, dict]] = []
                 threads = set()
                 for row in cells[cell]:
                     t = _number(row.get("t_ms"))
@@ -641,7 +681,9 @@ class Plotter:
                     event = (row.get("event") or "").strip()
                     mops = _number(row.get("mops"))
                     if event:
-                        events.append((t / 1000.0, event, label))
+                        events.append((t / 1000.0, event, label, row.get("repeat", ""),
+                                       dict(parse_detail(row.get("detail")),
+                                            _key=event_key(row))))
                     elif mops is not None:
                         series.setdefault((label, row.get("repeat", "")), []).append(
                             (t / 1000.0, mops))
@@ -653,17 +695,27 @@ class Plotter:
                             linestyle=styles[all_repeats.index(rep) % len(styles)],
                             linewidth=1.4 if first else 1.0, alpha=1.0 if first else 0.7,
                             color=self.palette(label), label=label if first else None)
-                # Events: a vertical line each; a span shaded between X_start and X_end.
+                # Events: a vertical line each; a span shaded between X_start and X_end,
+                # labelled with the checkpoint's ratio (checkpoints.csv) for the first repeat.
                 open_at: dict[tuple, float] = {}
-                for when, event, label in sorted(events):
-                    ax.axvline(when, color=ev_color[event], linestyle="--", linewidth=1.0,
-                               alpha=0.9)
+                for when, event, label, rep, detail in sorted(events, key=lambda e: e[0]):
+                    key = detail["_key"]
+                    ax.axvline(when, color=ev_color[key], linestyle="--", linewidth=0.8,
+                               alpha=0.8)
                     base = re.sub(r"[_ -]?(start|begin|end|done|stop)$", "", event)
+                    span = (base, label, rep, detail.get("id", ""))
                     if re.search(r"(start|begin)$", event):
-                        open_at[(base, label)] = when
-                    elif re.search(r"(end|done|stop)$", event) and (base, label) in open_at:
-                        ax.axvspan(open_at.pop((base, label)), when, color=ev_color[event],
-                                   alpha=0.12, zorder=0)
+                        open_at[span] = when
+                    elif re.search(r"(end|done|stop)$", event) and span in open_at:
+                        begin = open_at.pop(span)
+                        ax.axvspan(begin, when, color=ev_color[key], alpha=0.18, zorder=0)
+                        ratio = ratios.get((cell, rep, label, detail.get("id", "")))
+                        if ratio is not None and rep == (repeats[0] if repeats else rep):
+                            ax.annotate(f"{ratio:.2f}", xy=((begin + when) / 2, 0.99),
+                                        xycoords=("data", "axes fraction"), ha="center",
+                                        va="top", fontsize=6, color=ev_color[key],
+                                        bbox={"boxstyle": "round,pad=0.15", "fc": "white",
+                                              "ec": "none", "alpha": 0.8})
                 ax.set_xlabel("Time since measurement start (s)")
                 ax.set_ylabel("Throughput (Mops/s)")
                 ax.set_ylim(bottom=0)
@@ -677,9 +729,9 @@ class Plotter:
                 for (label, _) in series:
                     if label not in legend_labels:
                         legend_labels.append(label)
-                for _, event, _ in events:
-                    if event not in legend_events:
-                        legend_events.append(event)
+                for *_, detail in events:
+                    if detail["_key"] not in legend_events:
+                        legend_events.append(detail["_key"])
                 for rep in repeats:
                     if rep not in legend_repeats:
                         legend_repeats.append(rep)
@@ -699,7 +751,94 @@ class Plotter:
                        "per cell, one colour per label (line style: repeat). Dashed vertical "
                        "lines mark events" + (f" ({', '.join(event_names)})" if event_names
                                               else "") +
-                       "; shading spans an event's start to its end.")
+                       "; shading spans an event's start to its end" +
+                       ("; the number above a checkpoint's span is its throughput during / "
+                        "since the previous checkpoint ended (checkpoints.csv, first repeat)"
+                        if ratios else "") + ".")
+            self.save(fig, stem, caption)
+
+
+    # -----------------------------------------------------------------------------------
+    # periodic checkpoints: throughput during each / since the previous one ended
+    # -----------------------------------------------------------------------------------
+
+    def checkpoints(self) -> None:
+        r = self.results
+        cells: dict[str, list[dict]] = OrderedDict()
+        for row in r.checkpoints:
+            cells.setdefault(row.get("cell", ""), []).append(row)
+        keys = list(cells)
+        kinds = sorted({(row.get("kind") or "").strip() for row in r.checkpoints} - {""})
+        markers = {k: m for k, m in zip(kinds, ["o", "s", "^", "D", "v"])}
+        from matplotlib.lines import Line2D
+
+        summary: list[str] = []
+        for part, start in enumerate(range(0, len(keys), PANELS_PER_FILE)):
+            chunk = keys[start:start + PANELS_PER_FILE]
+            cols = min(2, len(chunk))
+            nrows = math.ceil(len(chunk) / cols)
+            fig, axes = self.plt.subplots(nrows, cols, figsize=(6.5 * cols, 3.4 * nrows + 0.6),
+                                          squeeze=False)
+            flat = [ax for row in axes for ax in row]
+            for ax in flat[len(chunk):]:
+                ax.set_visible(False)
+            legend_labels: list[str] = []
+            for ax, cell in zip(flat, chunk):
+                by_series: dict[tuple, list[tuple[float, float]]] = OrderedDict()
+                failed: list[str] = []
+                top = 1.2
+                for row in cells[cell]:
+                    label = (row.get("label") or "").strip()
+                    kind = (row.get("kind") or "").strip()
+                    status = (row.get("status") or "").strip()
+                    t = _number(row.get("start_ms"))
+                    ratio = _number(row.get("ratio"))
+                    if status == "failed":
+                        failed.append(f"#{row.get('number', '?')} {kind}")
+                    if t is None or ratio is None:
+                        continue
+                    by_series.setdefault((label, kind), []).append((t / 1000.0, ratio))
+                    top = max(top, ratio * 1.1)
+                for (label, kind), points in by_series.items():
+                    points.sort()
+                    ax.plot([p[0] for p in points], [p[1] for p in points],
+                            marker=markers.get(kind, "o"), linestyle=":", linewidth=0.8,
+                            color=self.palette(label))
+                    if label not in legend_labels:
+                        legend_labels.append(label)
+                    values = [p[1] for p in points]
+                    below = sum(v < CHECKPOINT_RATIO_TARGET for v in values)
+                    summary.append(f"cell {cell} {label} {kind}: {len(values)} checkpoint(s), "
+                                   f"ratio min {min(values):.2f}, median "
+                                   f"{statistics.median(values):.2f}, {below} below "
+                                   f"{CHECKPOINT_RATIO_TARGET}")
+                ax.axhline(CHECKPOINT_RATIO_TARGET, color="firebrick", linestyle="--",
+                           linewidth=1.0)
+                ax.axhline(1.0, color="0.5", linestyle="-", linewidth=0.8)
+                ax.set_ylim(0, top)
+                ax.set_xlabel("Checkpoint start, time since measurement start (s)")
+                ax.set_ylabel("Throughput during / before")
+                title = f"cell {cell}" if cell else "checkpoints"
+                if failed:
+                    title += f" — failed: {', '.join(failed)}"
+                ax.set_title(title)
+            fig.suptitle(self.title("Throughput during each checkpoint relative to before it"))
+            fig.tight_layout()
+            handles = [Line2D([], [], color=self.palette(lab), label=lab)
+                       for lab in r.labels if lab in legend_labels]
+            handles += [Line2D([], [], color="0.3", marker=markers[k], linestyle="none",
+                               label=f"kind: {k}") for k in kinds]
+            handles.append(Line2D([], [], color="firebrick", linestyle="--",
+                                  label=f"target {CHECKPOINT_RATIO_TARGET}"))
+            self.figure_legend(fig, handles, "label (system as run), checkpoint kind")
+            stem = "checkpoints" + (f"_{part + 1}" if len(keys) > PANELS_PER_FILE else "")
+            caption = ("Per periodic checkpoint (checkpoints.csv, status ok): the mean throughput "
+                       "while it ran (operation counters read at its start and its end) divided "
+                       "by the mean throughput since the previous checkpoint ended (the "
+                       "measurement's start for the first), against its start time; one marker "
+                       "per kind, one colour per label, every repeat; dashed red line: issue 8's "
+                       f"target {CHECKPOINT_RATIO_TARGET}, grey line: no impact. " +
+                       "; ".join(summary))
             self.save(fig, stem, caption)
 
 
@@ -721,6 +860,12 @@ def applicable(results: Results) -> dict[str, str]:
     has_timeline = any(_number(row.get("mops")) is not None or (row.get("event") or "").strip()
                        for row in results.timeline)
     why["timeline"] = "" if has_timeline else "no timeline.csv (or it has no rows)"
+    has_ratio = any(_number(row.get("ratio")) is not None for row in results.checkpoints)
+    why["checkpoints"] = ("" if has_ratio else
+                          "no checkpoints.csv (store.checkpoint_every not set)"
+                          if not results.checkpoints else
+                          "no checkpoint in checkpoints.csv has a ratio (none completed "
+                          "inside the measurement)")
     return why
 
 

@@ -33,6 +33,10 @@ struct StoreConfig {
   std::uint32_t max_key_bytes = kMaxKeyBytes;
   std::uint32_t max_value_bytes = kMaxValueBytes;
   bool huge_pages = true;  // madvise(MADV_HUGEPAGE) log frames
+  // A value a read had to fetch from the device is appended at the tail again (when the key
+  // did not change meanwhile), so that hot keys of a larger-than-memory store are read from
+  // memory next time. Costs log space and flush bandwidth for cold reads.
+  bool copy_reads_to_tail = true;
   IndexConfig index;
   DeviceConfig device;
   // Recovery and checkpoints (persistent devices).

@@ -233,7 +233,18 @@ class Store {
     return checkpoint::SystemState::version(state_.load(std::memory_order_acquire));
   }
 
-  [[nodiscard]] StoreStats stats() const {
+  /// A snapshot of the store's figures. Callable from any thread (it takes a temporary epoch
+  /// slot: the index's current table may be replaced by a growth meanwhile).
+  [[nodiscard]] StoreStats stats() {
+    std::uint32_t slot = epoch_.acquire_slot();
+    if (slot != epoch::EpochManager::kMaxSlots) epoch_.protect(slot);
+    StoreStats s = stats_protected();
+    if (slot != epoch::EpochManager::kMaxSlots) epoch_.release_slot(slot);
+    return s;
+  }
+
+ private:
+  [[nodiscard]] StoreStats stats_protected() const {
     StoreStats s;
     s.index_memory_bytes = index_.memory_bytes();
     s.index_entries = index_.size();
@@ -249,6 +260,8 @@ class Store {
     s.device = device_->stats();
     return s;
   }
+
+ public:
   [[nodiscard]] const StoreConfig& config() const { return cfg_; }
   hlog::HybridLog<Device>& log() { return log_; }
   Index& index() { return index_; }
@@ -492,7 +505,7 @@ class Store {
       Status s = read_in_memory(key, addr, cb);
       if (s != Status::Pending) return s;
       using Op = PendingRead<std::decay_t<F>>;
-      return go_pending(new Op(std::forward<F>(cb)), key, hash, addr, 0);
+      return go_pending(new Op(std::forward<F>(cb)), key, hash, addr, h.address());
     }
 
     /// Synchronous read: waits for the device when needed; never returns Pending.
@@ -569,7 +582,7 @@ class Store {
           if (s == Status::Pending) {
             auto owned = [cb, i](Status st, std::string_view v) mutable { cb(i, st, v); };
             s = go_pending(new PendingRead<decltype(owned)>(std::move(owned)), key, hashes[j], addr,
-                           0);
+                           handles[j].address());
           }
           statuses[i] = s;
         }
@@ -905,7 +918,7 @@ class Store {
       std::string key;
       std::uint64_t hash = 0;
       std::uint64_t address = 0;        // record being read
-      std::uint64_t entry_address = 0;  // rmw: the chain head when it went pending
+      std::uint64_t entry_address = 0;  // the chain head when it went pending
       AlignedBuffer buf;
       std::uint32_t buf_offset = 0;  // record's offset in buf
       std::uint32_t buf_valid = 0;   // bytes of buf from the record on
@@ -1008,6 +1021,7 @@ class Store {
       if (r.key_equals(op->key) && !hdr.invalid()) {
         if (hdr.tombstone()) return finish(Status::NotFound, nullptr);
         std::string_view v(reinterpret_cast<const char*>(r.value_ptr()), r.value_len());
+        if (!op->writes() && store_->cfg_.copy_reads_to_tail) copy_read_to_tail(*op, v);
         return finish(Status::Ok, &v);
       }
       std::uint64_t prev = hdr.previous();
@@ -1202,35 +1216,78 @@ class Store {
 
     // Appends a record and swings the entry from h's chain head to it. Ok; Busy when the
     // entry changed (h refreshed: caller re-examines); or an error.
-    Status append(std::string_view key, std::string_view value, bool tombstone, Handle& h) {
+    // A value a pending read found on the device is appended at the tail again (the same
+    // value, this session's version), so that the next reads of a hot key hit memory: the
+    // store's read cache. Only when the key's index entry still holds the chain head the read
+    // started from, so the copy never hides a newer write; skipped (not an error) otherwise,
+    // and while the store changes version (a copy changes no state, so no CPR shift for it).
+    void copy_read_to_tail(const PendingOp& op, std::string_view value) {
+      if (op.entry_address == 0) return;
+      if (checkpoint::SystemState::version(store_->state_.load(std::memory_order_acquire)) !=
+          version_) {
+        return;
+      }
+      Handle h;
+      if (!store_->index_.find(op.hash, h) || h.address() != op.entry_address) return;
+      (void)append(op.key, value, /*tombstone=*/false, h, /*may_shift=*/false);
+    }
+
+    Status append(std::string_view key, std::string_view value, bool tombstone, Handle& h,
+                  bool may_shift = true) {
       // CPR rule 3: never link a record of this session's version behind a newer one.
       // acquire: pairs with the checkpoint thread's release store of the state word, which
       // happens-before any record of the new version this thread can have seen.
       if (checkpoint::SystemState::version(store_->state_.load(std::memory_order_acquire)) !=
           version_) [[unlikely]] {
+        if (!may_shift) return Status::Aborted;
         shift_inside_op();
         return Status::Busy;  // nothing written: the caller re-examines in the new version
       }
       std::uint32_t size = hlog::record_size(static_cast<std::uint32_t>(key.size()),
                                              static_cast<std::uint32_t>(value.size()));
       std::uint64_t addr = 0;
-      if (Status s = allocate(size, &addr); s != Status::Ok) return s;
+      bool helped = false;
+      if (Status s = allocate(size, &addr, &helped); s != Status::Ok) return s;
       std::byte* p = store_->log_.get(addr);
+      if (helped) [[unlikely]] {
+        // allocate() refreshed the epoch while waiting for a frame: h may point into an index
+        // table that a growth retired meanwhile, and the store may have moved to a new
+        // version. Find the entry again; if anything changed, the space becomes an invalid
+        // record and the caller re-examines.
+        Handle fresh;
+        const Status fs = store_->index_.find_or_create(hash_key(key), fresh);
+        const bool moved = checkpoint::SystemState::version(
+                               store_->state_.load(std::memory_order_acquire)) != version_;
+        if (fs != Status::Ok || moved || fresh.address() != h.address()) {
+          RecordView::write(p, RecordHeader::make(h.address(), record_version_, tombstone), key,
+                            value);
+          RecordView(p).header_ref().fetch_or(RecordHeader::kInvalidBit, std::memory_order_relaxed);
+          if (fs != Status::Ok) return fs;
+          h = fresh;
+          if (!may_shift) return Status::Aborted;
+          if (moved) shift_inside_op();
+          return Status::Busy;
+        }
+        h = fresh;
+      }
       RecordView::write(p, RecordHeader::make(h.address(), record_version_, tombstone), key, value);
       if (store_->index_.try_update(h, addr)) return Status::Ok;
       // Lost the race: nobody can reach this record; mark it invalid for scans.
       RecordView(p).header_ref().fetch_or(RecordHeader::kInvalidBit, std::memory_order_relaxed);
+      if (!may_shift) return Status::Aborted;
       if (Status s = store_->index_.find_or_create(hash_key(key), h); s != Status::Ok) return s;
       return Status::Busy;
     }
 
-    Status allocate(std::uint32_t size, std::uint64_t* addr) {
+    // *helped: the epoch was refreshed while waiting (handles taken before may be stale).
+    Status allocate(std::uint32_t size, std::uint64_t* addr, bool* helped) {
       for (std::uint32_t spins = 0;; ++spins) {
         Status s = store_->log_.allocate(size, addr);
         if (s == Status::Ok) [[likely]]
           return s;
         if (Status e = store_->log_.flush_error(); e != Status::Ok) return e;
         // The next page's frame is still being flushed / evicted: help and retry.
+        *helped = true;
         store_->log_.help(slot_);
         if (spins > 16) std::this_thread::yield();
       }

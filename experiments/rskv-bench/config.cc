@@ -46,18 +46,21 @@ Json resolved_json(const Experiment& exp, const CellConfig& c, const Json& sweep
             {"batch", c.batch},
             {"scan_length", c.scan_length},
             {"seed", c.seed}};
-  return {{"name", exp.name},
-          {"systems", systems},
-          {"store",
-           {{"memory_bytes", c.memory_bytes},
-            {"path", c.store_path.empty() ? Json(nullptr) : Json(c.store_path)}}},
-          {"threads", c.threads},
-          {"workload", w},
-          {"sweep", sweep},
-          {"repeats", exp.repeats},
-          {"plots", exp.plots},
-          {"timeline_s", c.timeline_s ? Json(*c.timeline_s) : Json(nullptr)},
-          {"note", "values of swept keys above are those of cell 1"}};
+  return {
+      {"name", exp.name},
+      {"systems", systems},
+      {"store",
+       {{"memory_bytes", c.memory_bytes},
+        {"path", c.store_path.empty() ? Json(nullptr) : Json(c.store_path)},
+        {"checkpoint_every_s", c.checkpoint_every_s ? Json(*c.checkpoint_every_s) : Json(nullptr)},
+        {"checkpoint_kind", kCheckpointScheduleNames[static_cast<int>(c.checkpoint_kind)]}}},
+      {"threads", c.threads},
+      {"workload", w},
+      {"sweep", sweep},
+      {"repeats", exp.repeats},
+      {"plots", exp.plots},
+      {"timeline_s", c.timeline_s ? Json(*c.timeline_s) : Json(nullptr)},
+      {"note", "values of swept keys above are those of cell 1"}};
 }
 
 void apply_set(Json& doc, const std::string& set) {
@@ -221,6 +224,10 @@ Experiment parse(std::string_view text, std::string_view source,
     exp.plots.emplace_back("latency");
     exp.plots.emplace_back("workload_bars");
     if (exp.cells.front().timeline_s) exp.plots.emplace_back("timeline");
+    if (std::any_of(exp.cells.begin(), exp.cells.end(),
+                    [](const CellConfig& c) { return c.checkpoint_every_s.has_value(); })) {
+      exp.plots.emplace_back("checkpoints");
+    }
   }
   exp.resolved = resolved_json(exp, exp.cells.front(), sweep);
   return exp;

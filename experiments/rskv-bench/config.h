@@ -27,7 +27,13 @@ namespace rskv::bench {
 
 inline constexpr std::string_view kSystemNames[] = {"rskv", "tbb_hash_map", "libcuckoo", "rocksdb"};
 inline constexpr std::string_view kPlotNames[] = {"throughput_vs_threads", "latency",
-                                                  "workload_bars", "timeline"};
+                                                  "workload_bars", "timeline", "checkpoints"};
+
+/// store.checkpoint_kind: the log checkpoint kind of rskv-bench's periodic checkpoints;
+/// Alternate takes foldover and snapshot in turn (foldover first).
+enum class CheckpointSchedule : std::uint8_t { FoldOver, Snapshot, Alternate };
+inline constexpr std::string_view kCheckpointScheduleNames[] = {"foldover", "snapshot",
+                                                                "alternate"};
 
 /// One system under test, as a config entry names it.
 struct SystemEntry {
@@ -63,6 +69,10 @@ struct CellConfig {
   std::uint32_t scan_length = 100;
   std::uint64_t seed = 1;
   std::optional<double> timeline_s;  // interval of timeline.csv rows; unset: none
+  /// store.checkpoint_every: rskv-bench checkpoints an rskv store (persistent device) this
+  /// often during the measured phase; unset: never.
+  std::optional<double> checkpoint_every_s;
+  CheckpointSchedule checkpoint_kind = CheckpointSchedule::FoldOver;
   /// The sweep values of this cell, as (dotted key, canonical text) in sweep order.
   std::vector<std::pair<std::string, std::string>> swept;
 

@@ -33,6 +33,7 @@ class CellParser {
     if (auto t = scalar("timeline")) {
       c.timeline_s = duration_in("timeline", *t, 0.01);
     }
+    checkpoints(c);
     return c;
   }
 
@@ -235,6 +236,54 @@ class CellParser {
     }
   }
 
+  // ---- periodic checkpoints
+  void checkpoints(CellConfig& c) const {
+    const std::string every_key = "store.checkpoint_every";
+    const std::string kind_key = "store.checkpoint_kind";
+    const Json* kind = lookup(doc_, kind_key);
+    if (kind && kind->is_array()) {
+      fail(kind_key + ": " + kind->dump() + " is a list, not a kind" + where(kind_key) +
+           "; write alternate for foldover and snapshot in turn in one run, or sweep the kinds "
+           "for separate runs (sweep: {store.checkpoint_kind: [foldover, snapshot]}); valid "
+           "kinds: " +
+           join(kCheckpointScheduleNames));
+    }
+    const auto every = scalar(every_key);
+    if (every && *every != "off") {
+      Result<double> parsed = parse_duration(every_key, *every);
+      if (!parsed.ok()) bad(every_key, "a duration such as 5s or 500ms, or off");
+      const double v = *parsed;
+      if (v != 0) {  // 0 is off, like "off"
+        if (v < 0.1) {
+          fail(every_key + ": '" + *every + "' is too short" + where(every_key) +
+               "; expected at least 100ms, e.g. 5s (or off)");
+        }
+        c.checkpoint_every_s = v;
+      }
+    }
+    if (auto k = scalar(kind_key)) {
+      if (!every) {
+        fail(kind_key + ": '" + *k + "' has no effect without store.checkpoint_every" +
+             where(kind_key) + "; add e.g. store: {checkpoint_every: 5s}");
+      }
+      const std::vector<std::string> names(std::begin(kCheckpointScheduleNames),
+                                           std::end(kCheckpointScheduleNames));
+      const std::string name = choice(kind_key, *k, names);
+      c.checkpoint_kind = static_cast<CheckpointSchedule>(
+          std::find(names.begin(), names.end(), name) - names.begin());
+    }
+    if (!c.checkpoint_every_s) return;
+    for (std::size_t i = 0; i < c.systems.size(); ++i) {
+      const SystemEntry& s = c.systems[i];
+      if (s.is_rskv() && s.device == "memory") {
+        fail(every_key + ": '" + *every + "' needs a persistent rskv device" + where(every_key) +
+             ", but systems[" + std::to_string(i) + "] runs " + s.label() +
+             ": the memory device keeps nothing to checkpoint; use device file or io_uring "
+             "(rskv.device: file), or drop store.checkpoint_every");
+      }
+    }
+  }
+
   // ---- workload
   void workload(CellConfig& c) const {
     const std::string preset_key = "workload.preset";
@@ -404,6 +453,12 @@ std::string canonical(const CellConfig& c, const std::string& key) {
   if (key == "workload.scan_length") return std::to_string(c.scan_length);
   if (key == "workload.seed") return std::to_string(c.seed);
   if (key == "timeline") return c.timeline_s ? format_double(*c.timeline_s) : "";
+  if (key == "store.checkpoint_every") {
+    return c.checkpoint_every_s ? format_double(*c.checkpoint_every_s) : "off";
+  }
+  if (key == "store.checkpoint_kind") {
+    return std::string(kCheckpointScheduleNames[static_cast<int>(c.checkpoint_kind)]);
+  }
   for (const auto& s : c.systems) {
     if (!s.is_rskv()) continue;
     if (key == "rskv.index") return s.index;

@@ -26,6 +26,19 @@ inline constexpr KeySpec kKeys[] = {
      "rskv's in-memory log budget (the index is extra and reported); RocksDB's block cache", true},
     {"store.path", "string", "a fresh temporary folder",
      "where runs keep files; each run gets a fresh subfolder, removed afterwards", true},
+    {"store.checkpoint_every", "duration or off", "off",
+     "rskv on a persistent device (file, io_uring; the memory device is refused): a checkpoint "
+     "(index and log) this often in the measured phase, taken by a thread of rskv-bench, the "
+     "first one this long after the measurement starts; a tick that falls inside a running "
+     "checkpoint is skipped. Writes checkpoints.csv and, when timeline is set, "
+     "checkpoint_start/checkpoint_end rows into timeline.csv. Baselines run without checkpoints",
+     true},
+    {"store.checkpoint_kind", "foldover, snapshot or alternate", "foldover",
+     "log checkpoint kind of the periodic checkpoints; alternate takes foldover and snapshot in "
+     "turn (foldover first), so each kind recurs every 2 x checkpoint_every. Needs "
+     "store.checkpoint_every. A list is not a value: to compare kinds in separate runs, sweep "
+     "it (sweep: {store.checkpoint_kind: [foldover, snapshot]})",
+     true},
     {"threads", "count", "1", "worker threads, one session each (1..1024)", true},
     {"workload.preset", "ycsb-a..ycsb-f", "ycsb-a (when no mix)",
      "YCSB mix: a 50/50 read/upsert, b 95/5, c read only, d 95 read/5 insert (latest), "
@@ -57,7 +70,9 @@ inline constexpr KeySpec kKeys[] = {
     {"rskv.gc", "policy name", "none", "gc of every rskv entry", true},
     {"repeats", "count", "1", "runs per cell and system, interleaved across systems", false},
     {"plots", "list", "all that apply",
-     "figures analysis/plot draws: throughput_vs_threads, latency, workload_bars, timeline", false},
+     "figures analysis/plot draws: throughput_vs_threads, latency, workload_bars, timeline, "
+     "checkpoints",
+     false},
     {"timeline", "duration", "(off)",
      "write timeline.csv: throughput per interval of this length (e.g. 100ms)", true},
     {"sweep", "map of lists", "(none)",

@@ -36,7 +36,11 @@ std::string signature(const CellConfig& c, const SystemEntry& s) {
          (c.duration_s ? num(*c.duration_s) : "-") + "|" + (c.ops ? std::to_string(*c.ops) : "-") +
          "|" + num(c.warmup_s) + "|" + std::to_string(c.scan_length) + "|" +
          std::to_string(c.seed) + "|" + (c.timeline_s ? num(*c.timeline_s) : "-");
-  if (s.is_rskv()) sig += "|batch" + std::to_string(c.batch);
+  if (s.is_rskv()) {
+    sig += "|batch" + std::to_string(c.batch) + "|ckpt" +
+           (c.checkpoint_every_s ? num(*c.checkpoint_every_s) : "-") + "/" +
+           std::to_string(static_cast<int>(c.checkpoint_kind));
+  }
   return sig;
 }
 
@@ -76,6 +80,10 @@ std::string cell_summary(const CellConfig& c) {
        num(c.warmup_s) + " s warm-up, batch " + std::to_string(c.batch) + ", memory " +
        std::to_string(c.memory_bytes) + " B";
   if (c.timeline_s) s += ", timeline every " + num(*c.timeline_s * 1000) + " ms";
+  if (c.checkpoint_every_s) {
+    s += ", rskv checkpoint every " + num(*c.checkpoint_every_s) + " s (" +
+         std::string(kCheckpointScheduleNames[static_cast<int>(c.checkpoint_kind)]) + ")";
+  }
   return s;
 }
 
@@ -132,6 +140,14 @@ std::string summary(const ResultRow& r) {
   if (r.p50_us) s += ", p50 " + num(*r.p50_us) + " us, p99 " + num(*r.p99_us) + " us";
   if (r.not_found) s += ", " + std::to_string(r.not_found) + " reads not found";
   if (r.device_reads_per_s) s += ", " + num(*r.device_reads_per_s) + " device reads/s";
+  if (r.details.is_object() && r.details.contains("checkpoints")) {
+    const auto& c = r.details["checkpoints"];
+    s += ", " + std::to_string(c.value("taken", 0)) + " checkpoints";
+    if (c.contains("ratio_min") && c["ratio_min"].is_number()) {
+      s += " (throughput during / before: min " + num(c["ratio_min"].get<double>()) + ", mean " +
+           num(c["ratio_mean"].get<double>()) + ")";
+    }
+  }
   if (r.peak_rss_bytes) {
     s += ", peak RSS " + num(static_cast<double>(*r.peak_rss_bytes) / (1 << 20)) + " MiB";
     if (r.peak_rss_scope != "run") s += " (" + r.peak_rss_scope + ")";
@@ -264,6 +280,14 @@ int run_experiment(const Experiment& exp, const std::string& out_dir, const std:
     timeline.open(out_dir + "/timeline.csv");
     timeline << kTimelineHeader << '\n';
   }
+  const bool want_checkpoints = std::any_of(exp.cells.begin(), exp.cells.end(), [](const auto& c) {
+    return c.checkpoint_every_s.has_value();
+  });
+  std::ofstream checkpoints;
+  if (want_checkpoints) {
+    checkpoints.open(out_dir + "/checkpoints.csv");
+    checkpoints << kCheckpointsHeader << '\n';
+  }
 
   Json doc;
   doc["name"] = exp.name;
@@ -338,6 +362,10 @@ int run_experiment(const Experiment& exp, const std::string& out_dir, const std:
       for (const auto& t : out.timeline) timeline << format_timeline_row(t) << '\n';
       timeline.flush();
     }
+    if (want_checkpoints) {
+      for (const auto& c : out.checkpoints) checkpoints << format_checkpoint_row(c) << '\n';
+      checkpoints.flush();
+    }
     doc["rows"].push_back(row_json(out.row));
     save();
     progress.finish_run(summary(out.row));
@@ -345,8 +373,8 @@ int run_experiment(const Experiment& exp, const std::string& out_dir, const std:
   progress.done();
   doc["finished_at"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   save();
-  std::fprintf(log, "results: %s (results.csv, results.json%s)\n", out_dir.c_str(),
-               want_timeline ? ", timeline.csv" : "");
+  std::fprintf(log, "results: %s (results.csv, results.json%s%s)\n", out_dir.c_str(),
+               want_timeline ? ", timeline.csv" : "", want_checkpoints ? ", checkpoints.csv" : "");
   if (any_failed) std::fprintf(log, "some runs failed: see the status and reason columns\n");
   return any_failed || write_failed ? 1 : 0;
 }

@@ -198,6 +198,17 @@ std::string format_timeline_row(const TimelineRow& r) {
          csv_field(r.event);
 }
 
+std::string format_checkpoint_row(const CheckpointRow& r) {
+  return std::to_string(r.cell) + "," + std::to_string(r.repeat) + "," + csv_field(r.label) + "," +
+         std::to_string(r.threads) + "," + std::to_string(r.number) + "," +
+         (r.id ? std::to_string(r.id) : "") + "," + csv_field(r.kind) + "," + csv_field(r.status) +
+         "," + csv_number(r.start_ms) + "," + csv_number(r.end_ms) + "," +
+         csv_number(r.end_ms - r.start_ms) + "," + std::to_string(r.ops_during) + "," +
+         csv_number(r.mops_during) + "," + csv_number(r.before_from_ms) + "," +
+         std::to_string(r.ops_before) + "," + csv_number(r.mops_before) + "," +
+         opt_number(r.ratio) + "," + csv_field(r.error);
+}
+
 Json row_json(const ResultRow& r) {
   auto opt = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
   Json j = {{"system", r.system},

@@ -27,7 +27,13 @@ inline constexpr std::string_view kCsvColumns[] = {
 inline constexpr std::string_view kExtraColumns[] = {
     "cell", "load_seconds", "not_found", "device_reads_per_s", "peak_rss_bytes", "peak_rss_scope"};
 
+// Issue 5's contract, exactly. An event row's kind and checkpoint id are in checkpoints.csv
+// (same cell, repeat, label and times).
 inline constexpr std::string_view kTimelineHeader = "cell,repeat,label,threads,t_ms,ops,mops,event";
+// checkpoints.csv: one row per periodic checkpoint (store.checkpoint_every).
+inline constexpr std::string_view kCheckpointsHeader =
+    "cell,repeat,label,threads,number,id,kind,status,start_ms,end_ms,duration_ms,ops_during,"
+    "mops_during,before_from_ms,ops_before,mops_before,ratio,error";
 
 /// One run (or one skipped / failed cell) as results.csv and results.json report it.
 struct ResultRow {
@@ -95,9 +101,36 @@ struct TimelineRow {
   double t_ms = 0;                   // end of the interval, from the start of measurement
   std::optional<std::uint64_t> ops;  // blank on event rows
   std::optional<double> mops;
-  std::string event;  // e.g. checkpoint_start; blank on interval rows
+  std::string event;   // e.g. checkpoint_start; blank on interval rows
+  std::string detail;  // e.g. "kind=foldover id=3" (kept in memory, not in timeline.csv)
 };
 std::string format_timeline_row(const TimelineRow& row);
+
+/// One periodic checkpoint of a run. Times are from the start of the measurement; "during"
+/// is [start, end) of the checkpoint (Store::checkpoint called .. returned durable), "before"
+/// is [end of the previous checkpoint (or the measurement's start), start). Throughputs come
+/// from the workers' operation counters read at those instants.
+struct CheckpointRow {
+  std::size_t cell = 0;
+  std::uint32_t repeat = 1;
+  std::string label;
+  std::uint32_t threads = 0;
+  std::uint32_t number = 0;  // 1-based within the run
+  std::uint64_t id = 0;      // the store's checkpoint id (0 when it failed)
+  std::string kind;          // foldover | snapshot
+  /// ok; failed (error says why); cut: it ended after the measurement ended, so its
+  /// "during" throughput is not comparable (no ratio).
+  std::string status = "ok";
+  double start_ms = 0, end_ms = 0;
+  std::uint64_t ops_during = 0;
+  double mops_during = 0;
+  double before_from_ms = 0;
+  std::uint64_t ops_before = 0;
+  double mops_before = 0;
+  std::optional<double> ratio;  // mops_during / mops_before (ok rows)
+  std::string error;
+};
+std::string format_checkpoint_row(const CheckpointRow& row);
 
 /// The row as a JSON object (the CSV columns with typed values, plus details).
 nlohmann::ordered_json row_json(const ResultRow& row);

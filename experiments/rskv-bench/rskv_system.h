@@ -34,6 +34,12 @@ inline StoreConfig rskv_store_config(const SystemOptions& opts) {
   return cfg;
 }
 
+/// A checkpoint rskv-bench took (store.checkpoint_every).
+struct CheckpointTaken {
+  std::uint64_t id = 0;
+  std::string kind;  // foldover | snapshot
+};
+
 template <class StoreT>
 class RskvSystem {
  public:
@@ -193,6 +199,17 @@ class RskvSystem {
             {"direct_io", direct_io()},
             {"direct_io_fallback_reason", direct_io_fallback_reason()},
             {"batch_api", "read_batch / upsert_batch / rmw_batch when workload.batch > 1"}};
+  }
+
+  /// Takes a checkpoint of the index and the log of this kind and returns once it is durable
+  /// (Store::checkpoint from a thread that holds no session; the workers' sessions keep
+  /// running and refresh on their own). InvalidArgument on the memory device.
+  Result<CheckpointTaken> checkpoint(CheckpointKind kind) {
+    typename StoreT::CheckpointRequest req;
+    req.kind = kind;
+    Result<typename StoreT::CheckpointInfo> r = store_->checkpoint(req);
+    if (!r) return r.error();
+    return CheckpointTaken{r.value().id, r.value().kind};
   }
 
   /// The device's counters (relaxed loads: cheap enough to take at the measured phase's

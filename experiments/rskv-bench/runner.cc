@@ -4,9 +4,12 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <thread>
 
@@ -99,6 +102,20 @@ template <class S>
 concept HasAfterLoad = requires(S& s) {
   { s.after_load() } -> std::same_as<Result<void>>;
 };
+//   checkpoint(kind)  takes a durable checkpoint of that kind (rskv): store.checkpoint_every.
+template <class S>
+concept HasCheckpoint = requires(S& s, CheckpointKind k) {
+  { s.checkpoint(k) } -> std::same_as<Result<CheckpointTaken>>;
+};
+
+/// A checkpoint as the checkpoint thread saw it (turned into CheckpointRow afterwards).
+struct RawCheckpoint {
+  CheckpointKind kind = CheckpointKind::FoldOver;
+  Clock::time_point start{}, end{};
+  std::uint64_t ops_start = 0, ops_end = 0;
+  std::uint64_t id = 0;
+  std::string error;
+};
 
 bool acceptable(Status s) {
   return s == Status::Ok || s == Status::NotFound || s == Status::Pending;
@@ -153,16 +170,34 @@ class Run {
     }
     // The clock starts before the workers can see the measure phase.
     const auto t0 = Clock::now();
+    const std::uint64_t ops_t0 = total_ops();
     [[maybe_unused]] DeviceStats dev0{};
     if constexpr (HasDeviceStats<S>) dev0 = sys_->device_stats();
     phase_.store(kMeasure, std::memory_order_release);
     phase_.notify_all();
     const auto end =
         cell_.duration_s ? t0 + to_duration(*cell_.duration_s) : Clock::time_point::max();
+    std::vector<RawCheckpoint> checkpoints;
+    std::uint32_t skipped_ticks = 0;
+    std::thread checkpointer;
+    if constexpr (HasCheckpoint<S>) {
+      if (cell_.checkpoint_every_s && loaded_ok()) {
+        checkpointer = std::thread([this, t0, end, &checkpoints, &skipped_ticks] {
+          checkpoint_loop(t0, end, checkpoints, skipped_ticks);
+        });
+      }
+    }
     wait_until(end, start, "measure", &out.timeline, t0);
     phase_.store(kStop, std::memory_order_release);
     const auto t_stop = Clock::now();
+    {
+      std::lock_guard<std::mutex> g(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
     for (auto& w : workers) w.join();
+    // A checkpoint still running finishes (the store needs no session for that).
+    if (checkpointer.joinable()) checkpointer.join();
     // Workers complete their outstanding operations before they leave: the reads those
     // issued belong to ops counted in the measured phase.
     [[maybe_unused]] DeviceStats dev1{};
@@ -212,6 +247,13 @@ class Run {
     for (const auto& r : results_) stream_ops += r.stream_ops;
     row.details["op_stream_bytes"] = stream_ops * sizeof(std::uint64_t);
     if (error.empty() && !after_load_error.empty()) error = "after the load: " + after_load_error;
+    if constexpr (HasCheckpoint<S>) {
+      if (cell_.checkpoint_every_s) {
+        std::string ckpt_error =
+            checkpoint_rows(checkpoints, skipped_ticks, t0, ops_t0, t_stop, row, out);
+        if (error.empty()) error = std::move(ckpt_error);
+      }
+    }
     if (!error.empty()) {
       row.status = "failed";
       row.reason = error;
@@ -223,6 +265,165 @@ class Run {
  private:
   static Clock::duration to_duration(double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  }
+
+  static CheckpointKind kind_of(CheckpointSchedule schedule, std::uint32_t n) {
+    switch (schedule) {
+      case CheckpointSchedule::FoldOver:
+        return CheckpointKind::FoldOver;
+      case CheckpointSchedule::Snapshot:
+        return CheckpointKind::Snapshot;
+      case CheckpointSchedule::Alternate:
+        break;
+    }
+    return n % 2 == 0 ? CheckpointKind::FoldOver : CheckpointKind::Snapshot;
+  }
+
+  // The checkpoint thread: a checkpoint at t0 + k * period for k = 1, 2, ... while the
+  // measurement runs; a tick that falls inside a running checkpoint is skipped (counted).
+  void checkpoint_loop(Clock::time_point t0, Clock::time_point end, std::vector<RawCheckpoint>& out,
+                       std::uint32_t& skipped) {
+    if constexpr (HasCheckpoint<S>) {
+      const Clock::duration period = to_duration(*cell_.checkpoint_every_s);
+      Clock::rep k = 1;
+      for (std::uint32_t n = 0;; ++n) {
+        const Clock::time_point tick = t0 + period * k;
+        if (tick >= end) return;
+        {
+          std::unique_lock<std::mutex> lk(checkpoint_mu_);
+          if (checkpoint_cv_.wait_until(lk, tick, [this] { return checkpoint_stop_; })) return;
+        }
+        RawCheckpoint c;
+        c.kind = kind_of(cell_.checkpoint_kind, n);
+        c.ops_start = total_ops();
+        c.start = Clock::now();
+        Result<CheckpointTaken> r = sys_->checkpoint(c.kind);
+        c.end = Clock::now();
+        c.ops_end = total_ops();
+        if (r) {
+          c.id = r.value().id;
+        } else {
+          c.error = r.error().message;
+        }
+        out.push_back(std::move(c));
+        for (++k; t0 + period * k <= out.back().end; ++k) ++skipped;
+      }
+    }
+  }
+
+  // Turns the checkpoint thread's records into checkpoints.csv rows, timeline event rows
+  // (when the timeline is on) and a summary in the row's details. Returns the first failure
+  // ("" when none).
+  std::string checkpoint_rows(const std::vector<RawCheckpoint>& raw, std::uint32_t skipped_ticks,
+                              Clock::time_point t0, std::uint64_t ops_t0, Clock::time_point t_stop,
+                              ResultRow& row, RunOutcome& out) const {
+    const auto ms = [t0](Clock::time_point t) { return seconds_between(t0, t) * 1000; };
+    std::string first_error;
+    Clock::time_point prev_end = t0;
+    std::uint64_t prev_ops = ops_t0;
+    std::uint32_t ok = 0, failed = 0, cut = 0;
+    double ratio_sum = 0;
+    std::optional<double> ratio_min;
+    struct KindStats {
+      std::uint32_t count = 0;
+      double ratio_min = 0, ratio_sum = 0, duration_ms_max = 0;
+    };
+    std::map<std::string, KindStats> by_kind;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const RawCheckpoint& c = raw[i];
+      CheckpointRow r;
+      r.cell = plan_.cell_number;
+      r.repeat = plan_.repeat;
+      r.label = plan_.system.label();
+      r.threads = threads_;
+      r.number = static_cast<std::uint32_t>(i + 1);
+      r.id = c.id;
+      r.kind = std::string(checkpoint_kind_name(c.kind));
+      r.start_ms = ms(c.start);
+      r.end_ms = ms(c.end);
+      r.before_from_ms = ms(prev_end);
+      const double during_s = seconds_between(c.start, c.end);
+      const double before_s = seconds_between(prev_end, c.start);
+      r.ops_during = c.ops_end - c.ops_start;
+      r.ops_before = c.ops_start - prev_ops;
+      r.mops_during = during_s > 0 ? static_cast<double>(r.ops_during) / during_s / 1e6 : 0;
+      r.mops_before = before_s > 0 ? static_cast<double>(r.ops_before) / before_s / 1e6 : 0;
+      if (!c.error.empty()) {
+        r.status = "failed";
+        r.error = c.error;
+        ++failed;
+        if (first_error.empty()) {
+          first_error =
+              "checkpoint " + std::to_string(r.number) + " (" + r.kind + ") failed: " + c.error;
+        }
+      } else if (c.end > t_stop) {
+        r.status = "cut";
+        ++cut;
+      } else {
+        ++ok;
+        // A "before" interval under 10 ms (a checkpoint right after the previous one) has
+        // too few counter updates to compare against.
+        if (before_s >= 0.01 && r.mops_before > 0) {
+          r.ratio = r.mops_during / r.mops_before;
+          ratio_sum += *r.ratio;
+          ratio_min = std::min(ratio_min.value_or(*r.ratio), *r.ratio);
+          KindStats& k = by_kind[r.kind];
+          k.ratio_min = k.count == 0 ? *r.ratio : std::min(k.ratio_min, *r.ratio);
+          k.ratio_sum += *r.ratio;
+          k.duration_ms_max = std::max(k.duration_ms_max, r.end_ms - r.start_ms);
+          ++k.count;
+        }
+      }
+      if (cell_.timeline_s) {
+        const std::string what = "kind=" + r.kind + (r.id ? " id=" + std::to_string(r.id) : "");
+        TimelineRow ev;
+        ev.cell = r.cell;
+        ev.repeat = r.repeat;
+        ev.label = r.label;
+        ev.threads = r.threads;
+        ev.t_ms = r.start_ms;
+        ev.event = "checkpoint_start";
+        ev.detail = what;
+        out.timeline.push_back(ev);
+        ev.t_ms = r.end_ms;
+        ev.event = "checkpoint_end";
+        ev.detail = what + (r.status == "ok" ? "" : " status=" + r.status);
+        out.timeline.push_back(std::move(ev));
+      }
+      out.checkpoints.push_back(std::move(r));
+      prev_end = c.end;
+      prev_ops = c.ops_end;
+    }
+    std::stable_sort(out.timeline.begin(), out.timeline.end(),
+                     [](const TimelineRow& a, const TimelineRow& b) { return a.t_ms < b.t_ms; });
+    nlohmann::json kinds = nlohmann::json::object();
+    for (const auto& [kind, k] : by_kind) {
+      kinds[kind] = {{"with_ratio", k.count},
+                     {"ratio_min", k.ratio_min},
+                     {"ratio_mean", k.ratio_sum / k.count},
+                     {"duration_ms_max", k.duration_ms_max}};
+    }
+    const std::uint32_t with_ratio = [&] {
+      std::uint32_t n = 0;
+      for (const auto& r : out.checkpoints) n += r.ratio.has_value();
+      return n;
+    }();
+    row.details["checkpoints"] = {
+        {"every_s", *cell_.checkpoint_every_s},
+        {"kind", kCheckpointScheduleNames[static_cast<int>(cell_.checkpoint_kind)]},
+        {"taken", raw.size()},
+        {"ok", ok},
+        {"failed", failed},
+        {"cut_by_the_end", cut},
+        {"skipped_ticks", skipped_ticks},
+        {"ratio_min", ratio_min ? nlohmann::json(*ratio_min) : nlohmann::json(nullptr)},
+        {"ratio_mean",
+         with_ratio ? nlohmann::json(ratio_sum / with_ratio) : nlohmann::json(nullptr)},
+        {"by_kind", kinds},
+        {"ratio",
+         "mean throughput during each checkpoint / mean throughput since the previous one "
+         "ended (the measurement's start for the first); checkpoints.csv has every one"}};
+    return first_error;
   }
 
   // Whether every worker loaded its records (read after wait_for(loaded_)).
@@ -292,7 +493,9 @@ class Run {
       }
       if (sample && now >= next_sample) {
         take_sample(now);
-        next_sample += interval;
+        // After a stall (a descheduled coordinator), one longer interval covers the ticks
+        // missed, rather than a burst of empty intervals at the same instant.
+        while (next_sample <= now) next_sample += interval;
       }
       auto wake = std::min({end, next_tick, sample ? next_sample : Clock::time_point::max(),
                             now + std::chrono::milliseconds(5)});
@@ -582,6 +785,11 @@ class Run {
   std::atomic<std::uint32_t> generated_{0};
   std::atomic<std::uint32_t> loaded_{0};
   std::atomic<std::uint32_t> finished_{0};
+  // The checkpoint thread sleeps on checkpoint_cv_ until its next tick or until the
+  // coordinator sets checkpoint_stop_ at the end of the measurement.
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;  // guarded by checkpoint_mu_
 };
 
 SystemOptions system_options(const RunPlan& plan) {
@@ -611,14 +819,14 @@ RunOutcome run_system(const RunPlan& plan, ResultRow row) {
     if (!sys) {
       row.status = "failed";
       row.reason = sys.error().message;
-      return {std::move(row), {}};
+      return {std::move(row), {}, {}};
     }
     Run<S> run(plan, sys->get());
     return run.execute(std::move(row), rss);
   } catch (const std::exception& e) {
     row.status = "failed";
     row.reason = std::string("exception: ") + e.what();
-    return {std::move(row), {}};
+    return {std::move(row), {}, {}};
   }
 }
 
@@ -658,6 +866,10 @@ ResultRow base_row(const RunPlan& plan) {
     r.reason = "single operations (baselines have no batch API; batch " + std::to_string(c.batch) +
                " was asked)";
   }
+  if (!plan.system.is_rskv() && c.checkpoint_every_s) {
+    r.reason += std::string(r.reason.empty() ? "" : "; ") +
+                "no checkpoints (store.checkpoint_every applies to rskv only)";
+  }
   return r;
 }
 
@@ -678,7 +890,7 @@ RunOutcome run_one(const RunPlan& plan) {
   if (std::string why = skip_reason(*plan.cell, plan.system); !why.empty()) {
     row.status = "skipped";
     row.reason = std::move(why);
-    return {std::move(row), {}};
+    return {std::move(row), {}, {}};
   }
   const std::string& name = plan.system.system;
   if (name == "tbb_hash_map") return run_baseline<TbbHashMapSystem>(plan, std::move(row));
@@ -695,7 +907,7 @@ RunOutcome run_one(const RunPlan& plan) {
   if (!found || !ran) {
     row.status = "failed";
     row.reason = found ? "no rskv bundle ran" : found.error().message;
-    return {std::move(row), {}};
+    return {std::move(row), {}, {}};
   }
   return out;
 }

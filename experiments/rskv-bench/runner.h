@@ -11,6 +11,9 @@
 //   warmup    operations run, uncounted
 //   measure   operations counted; every kSampleEvery-th timed into a latency histogram
 //   stop      workers finish outstanding operations and leave
+// With store.checkpoint_every (rskv), a checkpoint thread takes a checkpoint at every
+// multiple of the period after the measurement starts (kinds alternating when asked) and
+// reads the operation counters at each one's start and end (checkpoints.csv).
 // Duration runs loop over their stream; ops runs give each thread its share of ops.
 
 #include <cstdint>
@@ -39,7 +42,8 @@ struct RunPlan {
 
 struct RunOutcome {
   ResultRow row;
-  std::vector<TimelineRow> timeline;
+  std::vector<TimelineRow> timeline;       // interval rows and event rows, by t_ms
+  std::vector<CheckpointRow> checkpoints;  // store.checkpoint_every (rskv)
 };
 
 /// The row fields that do not depend on the outcome (system, cell values, ...).

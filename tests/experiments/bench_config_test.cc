@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -441,11 +442,108 @@ TEST(ConfigErrors, EngineCheck) {
   EXPECT_TRUE(ok.ok());
 }
 
+// ----------------------------------------------------------------- periodic checkpoints
+namespace {
+constexpr const char* kFileRskv = R"(
+name: t
+systems: [{rskv: {index: cuckoo, device: file}}, tbb_hash_map]
+workload: {records: 1000}
+)";
+}  // namespace
+
+// Off by default; a duration turns them on, "off" and 0 leave them off; the kind defaults
+// to foldover and takes alternate; the resolved config carries both.
+TEST(ConfigCheckpoints, ValuesAndDefaults) {
+  auto none = parse_ok(kFileRskv);
+  ASSERT_EQ(none.cells.size(), 1u);
+  EXPECT_FALSE(none.cells[0].checkpoint_every_s.has_value());
+  EXPECT_EQ(none.cells[0].checkpoint_kind, rb::CheckpointSchedule::FoldOver);
+  EXPECT_EQ(std::find(none.plots.begin(), none.plots.end(), "checkpoints"), none.plots.end());
+
+  auto e = parse_ok(std::string(kFileRskv) +
+                    "store: {checkpoint_every: 5s, checkpoint_kind: alternate}\n");
+  ASSERT_EQ(e.cells.size(), 1u);
+  ASSERT_TRUE(e.cells[0].checkpoint_every_s.has_value());
+  EXPECT_DOUBLE_EQ(*e.cells[0].checkpoint_every_s, 5.0);
+  EXPECT_EQ(e.cells[0].checkpoint_kind, rb::CheckpointSchedule::Alternate);
+  EXPECT_EQ(e.resolved["store"]["checkpoint_every_s"], 5.0);
+  EXPECT_EQ(e.resolved["store"]["checkpoint_kind"], "alternate");
+  // The default plots add the checkpoint ratios.
+  EXPECT_NE(std::find(e.plots.begin(), e.plots.end(), "checkpoints"), e.plots.end());
+
+  auto ms = parse_ok(std::string(kFileRskv) + "store: {checkpoint_every: 500ms}\n");
+  EXPECT_DOUBLE_EQ(*ms.cells[0].checkpoint_every_s, 0.5);
+  auto snap = parse_ok(std::string(kFileRskv) +
+                       "store: {checkpoint_every: 1s, checkpoint_kind: snapshot}\n");
+  EXPECT_EQ(snap.cells[0].checkpoint_kind, rb::CheckpointSchedule::Snapshot);
+  for (const char* off : {"off", "0"}) {
+    auto o = parse_ok(std::string(kFileRskv) + "store: {checkpoint_every: " + off +
+                      ", checkpoint_kind: snapshot}\n");
+    EXPECT_FALSE(o.cells[0].checkpoint_every_s.has_value()) << off;
+  }
+  // --set reaches both keys.
+  auto set = parse_ok(kFileRskv, {"store.checkpoint_every=2s", "store.checkpoint_kind=alternate"});
+  EXPECT_DOUBLE_EQ(*set.cells[0].checkpoint_every_s, 2.0);
+  EXPECT_EQ(set.cells[0].checkpoint_kind, rb::CheckpointSchedule::Alternate);
+}
+
+// Both keys sweep (a list of kinds is a sweep axis only under sweep:); a cell without
+// checkpoints says off, and each swept value becomes its own results column.
+TEST(ConfigCheckpoints, Sweep) {
+  auto e = parse_ok(std::string(kFileRskv) + "store: {checkpoint_every: 1s}\n" +
+                    "sweep: {store.checkpoint_kind: [foldover, snapshot]}\n");
+  ASSERT_EQ(e.cells.size(), 2u);
+  EXPECT_EQ(e.cells[0].checkpoint_kind, rb::CheckpointSchedule::FoldOver);
+  EXPECT_EQ(e.cells[1].checkpoint_kind, rb::CheckpointSchedule::Snapshot);
+  EXPECT_EQ(e.cells[1].describe_swept(), "store.checkpoint_kind=snapshot");
+  auto every = parse_ok(std::string(kFileRskv) + "sweep: {store.checkpoint_every: [off, 2s]}\n");
+  ASSERT_EQ(every.cells.size(), 2u);
+  EXPECT_FALSE(every.cells[0].checkpoint_every_s.has_value());
+  EXPECT_EQ(every.cells[0].describe_swept(), "store.checkpoint_every=off");
+  EXPECT_EQ(every.cells[1].describe_swept(), "store.checkpoint_every=2");
+}
+
+// Every mistake is one message naming the key, the value and what is valid.
+TEST(ConfigCheckpoints, Errors) {
+  const std::string base = kFileRskv;
+  expect_error(base + "store: {checkpoint_every: 5}\n",
+               {"store.checkpoint_every", "'5'", "5s or 500ms, or off"});
+  expect_error(base + "store: {checkpoint_every: often}\n",
+               {"store.checkpoint_every", "'often'", "or off"});
+  expect_error(base + "store: {checkpoint_every: 10ms}\n",
+               {"store.checkpoint_every", "'10ms'", "too short", "100ms"});
+  expect_error(base + "store: {checkpoint_every: [1s, 2s]}\n",
+               {"store.checkpoint_every", "single value", "a list"});
+  expect_error(base + "store: {checkpoint_every: 5s, checkpoint_kind: fold}\n",
+               {"store.checkpoint_kind", "'fold'", "foldover, snapshot, alternate"});
+  // A list is not a kind: the message says how to alternate and how to sweep.
+  expect_error(base + "store: {checkpoint_every: 5s, checkpoint_kind: [foldover, snapshot]}\n",
+               {"store.checkpoint_kind", "is a list", "alternate",
+                "sweep: {store.checkpoint_kind: [foldover, snapshot]}"});
+  // A kind alone would do nothing.
+  expect_error(base + "store: {checkpoint_kind: snapshot}\n",
+               {"store.checkpoint_kind", "'snapshot'", "without store.checkpoint_every"});
+  // The memory device keeps nothing: refused, naming the entry; also through --set and a
+  // sweep of the device.
+  expect_error(std::string(kMinimal) + "store: {checkpoint_every: 5s}\n",
+               {"store.checkpoint_every", "'5s'", "persistent", "systems[0]",
+                "rskv:chained/memory/none", "file or io_uring"});
+  expect_error(kFileRskv, {"store.checkpoint_every", "memory device"},
+               {"store.checkpoint_every=5s", "rskv.device=memory", "rskv.index=chained"});
+  expect_error(base + "store: {checkpoint_every: 5s}\n" +
+                   "sweep: {rskv.device: [file, memory], rskv.index: [cuckoo]}\n",
+               {"store.checkpoint_every", "memory device", "sweep cell rskv.device=memory"});
+  // --set with a bad value.
+  expect_error(kFileRskv, {"store.checkpoint_kind", "'both'"},
+               {"store.checkpoint_every=5s", "store.checkpoint_kind=both"});
+}
+
 // The README's key table lists every key.
 TEST(Config, KeyTable) {
   const std::string table = rb::key_table_markdown();
   for (const char* k : {"`name`", "`systems`", "`store.memory`", "`workload.records`",
-                        "`workload.theta`", "`sweep`", "`timeline`", "`rskv.index`"}) {
+                        "`workload.theta`", "`sweep`", "`timeline`", "`rskv.index`",
+                        "`store.checkpoint_every`", "`store.checkpoint_kind`"}) {
     EXPECT_NE(table.find(k), std::string::npos) << k;
   }
 }

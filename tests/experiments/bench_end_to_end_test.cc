@@ -180,6 +180,110 @@ sweep:
   EXPECT_EQ(timeline.rfind("cell,repeat,label,threads,t_ms,ops,mops,event\n", 0), 0u);
 }
 
+// Periodic checkpoints (issue 8) in a tiny run on the file device: checkpoints.csv has one
+// row per checkpoint with alternating kinds, growing ids and a ratio; timeline.csv has a
+// checkpoint_start and a checkpoint_end row for each, at its times, with the kind and id, in
+// time order among the interval rows; the row's details sum them up; the baseline beside it
+// runs without checkpoints and says so.
+TEST(EndToEnd, PeriodicCheckpointsInTimeline) {
+  const std::string dir = test_dir();
+  auto e = rb::parse_experiment(R"(
+name: ckpt
+systems: [{rskv: {index: chained, device: file, gc: none}}, tbb_hash_map]
+store: {memory: 4MiB, path: )" + dir +
+                                    R"(/store, checkpoint_every: 300ms,
+        checkpoint_kind: alternate}
+threads: 2
+workload: {preset: ycsb-b, records: 20K, value_size: 100, duration: 1600ms, warmup: 0}
+timeline: 50ms
+)",
+                                "ckpt.yaml", {}, engine_catalog());
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  const std::string out = dir + "/results";
+  ASSERT_TRUE(rb::prepare_out_dir(out).ok());
+  std::FILE* log = std::fopen((dir + "/log.txt").c_str(), "w");
+  ASSERT_NE(log, nullptr);
+  const int rc = rb::run_experiment(*e, out, "test", log);
+  std::fclose(log);
+  ASSERT_EQ(rc, 0) << read_file(dir + "/log.txt");
+
+  const auto rows = read_csv(out + "/results.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) ASSERT_EQ(r.at("status"), "ok") << r.at("label") << r.at("reason");
+  EXPECT_NE(rows[1].at("reason").find("no checkpoints"), std::string::npos) << rows[1].at("reason");
+
+  // checkpoints.csv: ticks at 300, 600, ... ms of a 1600 ms measurement, some skipped when
+  // a checkpoint runs long on a busy machine; at least two, kinds alternating.
+  const auto ckpts = read_csv(out + "/checkpoints.csv");
+  ASSERT_GE(ckpts.size(), 2u);
+  ASSERT_LE(ckpts.size(), 5u);
+  std::uint64_t prev_id = 0;
+  double prev_end = 0;
+  for (std::size_t i = 0; i < ckpts.size(); ++i) {
+    const auto& c = ckpts[i];
+    EXPECT_EQ(c.at("label"), "rskv:chained/file/none");
+    EXPECT_EQ(c.at("number"), std::to_string(i + 1));
+    EXPECT_EQ(c.at("kind"), i % 2 == 0 ? "foldover" : "snapshot");
+    EXPECT_TRUE(c.at("status") == "ok" || c.at("status") == "cut") << c.at("status");
+    ASSERT_FALSE(c.at("id").empty());
+    const std::uint64_t id = std::stoull(c.at("id"));
+    EXPECT_GT(id, prev_id);
+    prev_id = id;
+    const double start = std::stod(c.at("start_ms"));
+    const double end = std::stod(c.at("end_ms"));
+    EXPECT_GE(start, 300.0 * static_cast<double>(i + 1) - 1);
+    EXPECT_GE(end, start);
+    EXPECT_DOUBLE_EQ(std::stod(c.at("before_from_ms")), prev_end);
+    prev_end = end;
+    if (c.at("status") == "ok" && std::stod(c.at("mops_before")) > 0 &&
+        start - std::stod(c.at("before_from_ms")) >= 10) {
+      ASSERT_FALSE(c.at("ratio").empty());
+      EXPECT_NEAR(std::stod(c.at("ratio")),
+                  std::stod(c.at("mops_during")) / std::stod(c.at("mops_before")), 1e-3);
+    }
+  }
+  EXPECT_EQ(ckpts.front().at("status"), "ok");
+
+  // timeline.csv: a start and an end row per checkpoint, blank ops, kind and id in detail.
+  const auto timeline = read_csv(out + "/timeline.csv");
+  std::vector<std::map<std::string, std::string>> events;
+  std::size_t intervals = 0;
+  double prev_t = -1;
+  for (const auto& t : timeline) {
+    if (t.at("label") != "rskv:chained/file/none") continue;
+    const double when = std::stod(t.at("t_ms"));
+    EXPECT_GE(when, prev_t) << "timeline rows of a run are in time order";
+    prev_t = when;
+    if (t.at("event").empty()) {
+      ++intervals;
+      EXPECT_FALSE(t.at("ops").empty());
+    } else {
+      EXPECT_TRUE(t.at("ops").empty());
+      EXPECT_TRUE(t.at("mops").empty());
+      events.push_back(t);
+    }
+  }
+  EXPECT_GE(intervals, 20u);
+  ASSERT_EQ(events.size(), 2 * ckpts.size());
+  for (std::size_t i = 0; i < ckpts.size(); ++i) {
+    const auto& c = ckpts[i];
+    const auto& start = events[2 * i];
+    const auto& end = events[2 * i + 1];
+    EXPECT_EQ(start.at("event"), "checkpoint_start");
+    EXPECT_EQ(start.at("t_ms"), c.at("start_ms"));
+    EXPECT_EQ(end.at("event"), "checkpoint_end");
+    EXPECT_EQ(end.at("t_ms"), c.at("end_ms"));
+  }
+
+  const auto json = nlohmann::json::parse(read_file(out + "/results.json"));
+  const auto& d = json["rows"][0]["details"]["checkpoints"];
+  EXPECT_EQ(d["taken"], ckpts.size());
+  EXPECT_EQ(d["kind"], "alternate");
+  EXPECT_EQ(d["failed"], 0);
+  EXPECT_EQ(json["config"]["store"]["checkpoint_kind"], "alternate");
+  EXPECT_FALSE(json["rows"][1]["details"].contains("checkpoints"));
+}
+
 // Larger than memory on both file devices beside RocksDB (issue 7's benchmark, tiny):
 // rskv reads its device in the measured phase (device_reads_per_s, through O_DIRECT where
 // the file system allows it), RocksDB reads directly with its memtable flushed after the

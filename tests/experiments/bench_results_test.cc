@@ -149,6 +149,7 @@ TEST(Csv, WriterAppends) {
 }
 
 TEST(Timeline, HeaderAndRows) {
+  // Issue 5's columns, exactly.
   EXPECT_EQ(rb::kTimelineHeader, "cell,repeat,label,threads,t_ms,ops,mops,event");
   rb::TimelineRow r;
   r.cell = 2;
@@ -165,7 +166,42 @@ TEST(Timeline, HeaderAndRows) {
   e.threads = 4;
   e.t_ms = 250;
   e.event = "checkpoint_start";
+  e.detail = "kind=foldover id=3";
   EXPECT_EQ(rb::format_timeline_row(e), "2,1,rskv:chained/memory/none,4,250,,,checkpoint_start");
+}
+
+// checkpoints.csv: one row per checkpoint; blank id when it failed, blank ratio when it has
+// none, the error quoted when it holds a comma.
+TEST(Checkpoints, HeaderAndRows) {
+  EXPECT_EQ(rb::kCheckpointsHeader,
+            "cell,repeat,label,threads,number,id,kind,status,start_ms,end_ms,duration_ms,"
+            "ops_during,mops_during,before_from_ms,ops_before,mops_before,ratio,error");
+  rb::CheckpointRow r;
+  r.cell = 1;
+  r.repeat = 2;
+  r.label = "rskv:chained/file/none";
+  r.threads = 2;
+  r.number = 3;
+  r.id = 7;
+  r.kind = "snapshot";
+  r.start_ms = 15000;
+  r.end_ms = 15250;
+  r.ops_during = 450000;
+  r.mops_during = 1.8;
+  r.before_from_ms = 10250;
+  r.ops_before = 10000000;
+  r.mops_before = 2;
+  r.ratio = 0.9;
+  EXPECT_EQ(rb::format_checkpoint_row(r),
+            "1,2,rskv:chained/file/none,2,3,7,snapshot,ok,15000,15250,250,450000,1.8,10250,"
+            "10000000,2,0.9,");
+  r.id = 0;
+  r.status = "failed";
+  r.ratio.reset();
+  r.error = "checkpoint gave up: session(s) 1, 2 did not acknowledge";
+  EXPECT_EQ(rb::format_checkpoint_row(r),
+            "1,2,rskv:chained/file/none,2,3,,snapshot,failed,15000,15250,250,450000,1.8,10250,"
+            "10000000,2,,\"checkpoint gave up: session(s) 1, 2 did not acknowledge\"");
 }
 
 // JSON rows carry the same fields with types (numbers, null where blank) and the details.

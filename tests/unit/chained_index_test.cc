@@ -551,5 +551,35 @@ TEST(ChainedIndexCheckpoint, GrowthWaitsForCapture) {
   }
 }
 
+// Purpose: hold_growth keeps growth off until release_growth: an insert into a long chain
+// completes without growing, an explicit grow() waits and then runs; captures still run.
+TEST(ChainedIndexCheckpoint, HoldGrowthKeepsGrowthOff) {
+  IndexConfig cfg = small(64);
+  cfg.max_overflow_chain = 1;
+  ChainedIndex idx(cfg);
+  idx.hold_growth();
+  for (std::uint64_t t = 1; t < 100; ++t) install(idx, t << IndexEntry::kTagShift, address_of(t));
+  EXPECT_EQ(idx.resize_count(), 0u) << "automatic growth during a hold";
+  std::atomic<bool> grown{false};
+  std::thread grower([&] {
+    EXPECT_EQ(idx.grow(), Status::Ok);
+    grown.store(true);
+  });
+  std::size_t visited = 0;
+  idx.capture([&](std::uint64_t, std::uint64_t) { ++visited; });  // nests with the hold
+  EXPECT_EQ(visited, 99u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // give grow() a chance
+  EXPECT_FALSE(grown.load()) << "grow() ran during a hold";
+  EXPECT_EQ(idx.num_buckets(), 64u);
+  idx.release_growth();
+  grower.join();
+  EXPECT_EQ(idx.num_buckets(), 128u);
+  for (std::uint64_t t = 1; t < 100; ++t) {
+    ChainedIndex::Handle h;
+    ASSERT_TRUE(idx.find(t << IndexEntry::kTagShift, h)) << t;
+    EXPECT_EQ(h.address(), address_of(t));
+  }
+}
+
 }  // namespace
 }  // namespace rskv::index

@@ -195,25 +195,26 @@ class ChainedIndex {
     return false;
   }
 
-  /// Doubles the bucket array and returns once the index has at least twice the buckets it
-  /// had when the call started (joining a growth that is already running instead of starting
-  /// a second). Waits while a checkpoint capture runs, and for a running growth's starter
-  /// (including a test hook holding it). Ok; OutOfMemory when an allocation fails or every
-  /// tag bit is already a bucket bit. Do not call it from a capture's callback.
+  /// Doubles the bucket array: returns once the current table has at least twice the buckets
+  /// that num_buckets() reported when the call started (a growth already running counts as
+  /// the first step, and is joined rather than raced). Waits while a checkpoint capture runs,
+  /// and for a running growth's starter (including a test hook holding it). Ok; OutOfMemory
+  /// when an allocation fails or every tag bit is already a bucket bit. Do not call it from a
+  /// capture's callback.
   Status grow() noexcept {
-    ChainedTable* const start = current_.load(std::memory_order_acquire);
+    const int target = newest()->bucket_bits() + 1;
     for (int round = 0;; ++round) {
       ChainedTable* t = current_.load(std::memory_order_acquire);
-      if (t != start) return Status::Ok;
+      if (t->bucket_bits() >= target) return Status::Ok;
       if (ChainedTable* next = t->next_.load(std::memory_order_acquire)) {
         ChainMigration::help(*t, *next, ~std::uint64_t{0});
         // The starter ends the growth (it may still sit in its hook): wait for the switch.
         while (current_.load(std::memory_order_acquire) == t) std::this_thread::yield();
-        return Status::Ok;
+        continue;
       }
       switch (start_growth(*t, /*explicit_request=*/true)) {
         case GrowthResult::kGrown:
-          return Status::Ok;
+          break;
         case GrowthResult::kFailed:
           return Status::OutOfMemory;
         case GrowthResult::kNotStarted:  // another starter got in first: join it
@@ -286,6 +287,14 @@ class ChainedIndex {
   /// sets its address (overwriting). false only on OutOfMemory.
   bool recover_entry(std::uint64_t rep_hash, std::uint64_t address) noexcept;
 
+  /// Keeps growth off until release_growth (a checkpoint's phase discipline: the geometry it
+  /// saves stays the current one). Waits while a growth runs, as capture does; then automatic
+  /// growth is skipped and grow() waits. Holds nest with each other and with captures. Not
+  /// needed for recovery to be correct: growth never changes an entry's identity, so
+  /// rep_hash values and replayed hashes find the same entries at any bucket count.
+  void hold_growth() { gate_.begin_capture(); }
+  void release_growth() { gate_.end_capture(); }
+
   // ---- statistics and test hooks (not part of IndexPolicy) --------------------------------
   [[nodiscard]] std::uint64_t num_buckets() const { return newest()->num_buckets(); }
   [[nodiscard]] std::uint64_t overflow_buckets() const { return newest()->overflow_in_use(); }
@@ -311,13 +320,18 @@ class ChainedIndex {
 
   /// The first live or frozen entry of tag in hash's chain of t.
   static bool lookup(const ChainedTable& t, std::uint64_t hash, std::uint16_t tag, Handle& h) {
+    // The word's top 16 bits (state | tag) of a live and of a frozen entry of this tag.
+    const std::uint64_t live_key = IndexEntry::make(0, tag, false).word() >> IndexEntry::kTagShift;
+    const std::uint64_t frozen_key =
+        IndexEntry::make(0, tag, false).as_frozen().word() >> IndexEntry::kTagShift;
     for (const HashBucket* b = &t.bucket_of(hash); b != nullptr; b = t.next(*b)) {
       for (const auto& slot : b->entries) {
         // acquire: a reader that sees an address also sees the record published before it.
-        const IndexEntry e(slot.load(std::memory_order_acquire));
-        if (e.tag() == tag && e.entry()) {
+        const std::uint64_t w = slot.load(std::memory_order_acquire);
+        const std::uint64_t key = w >> IndexEntry::kTagShift;
+        if (key == live_key || key == frozen_key) [[likely]] {
           h.slot = const_cast<std::atomic<std::uint64_t>*>(&slot);
-          h.word = e.word();
+          h.word = w;
           return true;
         }
       }

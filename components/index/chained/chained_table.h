@@ -58,7 +58,7 @@ class alignas(kCacheLineSize) ChainedTable {
   std::atomic<ChainedTable*> next_{nullptr};
 
  private:
-  static constexpr std::uint64_t kMaxChunks = 1024;
+  static constexpr std::uint64_t kMaxChunks = 4096;
 
   AlignedBuffer storage_;  // the buckets
   const std::uint64_t base_mask_;
@@ -78,7 +78,7 @@ class alignas(kCacheLineSize) ChainedTable {
         bucket_bits_(bucket_bits),
         chunks_(new std::atomic<HashBucket*>[kMaxChunks]()),
         chunk_shift_(std::countr_zero(std::clamp<std::uint64_t>(
-            std::bit_ceil(std::max<std::uint64_t>(num_buckets() / 4, 1)), 64, 1 << 20))),
+            std::bit_ceil(std::max<std::uint64_t>(num_buckets() / 32, 1)), 64, 1 << 16))),
         chunk_buckets_(std::uint64_t{1} << chunk_shift_),
         done_(new std::atomic<std::uint64_t>[done_words()]()),
         bytes_(std::move(bytes)) {

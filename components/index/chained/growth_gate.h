@@ -12,7 +12,8 @@
 //   no growth -(capture: CAS w -> w + 2)-> capturing -(the same capture: fetch_sub)-> ...
 //
 // Who waits:
-//   - begin_capture waits (futex: std::atomic::wait) while a growth runs, including any time a
+//   - begin_capture (also ChainedIndex::hold_growth, which keeps growth off over a whole
+//     checkpoint) waits (futex: std::atomic::wait) while a growth runs, including any time a
 //     test hook holds the growth open. The growth itself never waits for anything but its
 //     hook, so the wait ends.
 //   - An automatic growth (a creator found a long chain) does not start while a capture runs:
