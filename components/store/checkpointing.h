@@ -586,21 +586,14 @@ Result<void> Store<Index, Device, Gc>::recover_checkpoint(const checkpoint::Chec
   }
   const auto t0 = std::chrono::steady_clock::now();
   // The log restarts at the fence first: everything recovered lies below it, on the device
-  // (an index that rehashes reads records through the resolver from there). No growth
-  // while entries are loaded and replayed with the captured geometry.
+  // (an index that rehashes reads records through the resolver from there). The index may
+  // grow while entries are loaded and replayed: both indexes keep an entry's identity (the
+  // representative hash a capture records) across growth, so replay with the captured
+  // geometry and growth on top of it address the same entries.
   Result<std::uint64_t> extent = log_extent();
   if (!extent) return extent.error();
   const std::uint64_t fence = store_detail::round_up(std::max(m.log_final, *extent), page);
   log_.recover_at(m.log_begin, fence);
-  struct NoGrowth {
-    Index& index;
-    explicit NoGrowth(Index& i) : index(i) {
-      if constexpr (requires(Index & x) { x.hold_growth(); }) index.hold_growth();
-    }
-    ~NoGrowth() {
-      if constexpr (requires(Index & x) { x.release_growth(); }) index.release_growth();
-    }
-  } no_growth(index_);
   // 1. The snapshot goes back to the log device, at its addresses.
   if (!m.snapshot_file.name.empty()) {
     const std::string path = ckdir_->file_path(m.id, m.snapshot_file.name);
@@ -841,6 +834,38 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
       recovery_.replayed_bytes += r.to - r.from;
       std::uint64_t x = plan[pi].parse_from;
       const std::uint64_t end = std::min(r.to, af);
+      // Records are applied in address order, in batches whose index buckets are prefetched
+      // first (the replay is bound by index misses once the reads stream).
+      constexpr std::size_t kBatch = 32;
+      struct Rec {
+        std::uint64_t address, hash, previous;
+        bool drop;
+      } batch[kBatch];
+      std::size_t n = 0;
+      auto apply = [&]() -> Result<void> {
+        if constexpr (requires(const Index& i) { i.prefetch(std::uint64_t{}); }) {
+          for (std::size_t i = 0; i < n; ++i) index_.prefetch(batch[i].hash);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+          const Rec& b = batch[i];
+          Handle h;
+          if (Status s = index_.find_or_create(b.hash, h); s != Status::Ok) {
+            return make_error(s, "recovery: the index ran out of memory");
+          }
+          const std::uint64_t cur = h.address();
+          std::uint64_t next = cur;
+          if (cur == store_detail::kPendingEntry) {
+            next = b.previous;  // the entry's value at a0 (see the top of this file)
+            --*pending;
+          }
+          if (!b.drop) next = b.address;
+          if (next != cur && !index_.try_update(h, next)) {
+            return corrupt("the index refused an update during replay");
+          }
+        }
+        n = 0;
+        return {};
+      };
       while (x + 16 <= end) {
         hlog::RecordView rec(reinterpret_cast<std::byte*>(const_cast<char*>(base) + (x - r.from)));
         if (rec.lengths_word() == 0) break;  // the rest of this page is empty
@@ -852,23 +877,14 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
         if (!hdr.invalid()) {
           const std::uint32_t ver = hdr.version();
           const bool drop = ver == future || std::find(dead.begin(), dead.end(), ver) != dead.end();
-          Handle h;
-          if (Status s = index_.find_or_create(hash_key(rec.key()), h); s != Status::Ok) {
-            return make_error(s, "recovery: the index ran out of memory");
-          }
-          const std::uint64_t cur = h.address();
-          std::uint64_t next = cur;
-          if (cur == store_detail::kPendingEntry) {
-            next = hdr.previous();  // the entry's value at a0 (see the top of this file)
-            --*pending;
-          }
-          if (!drop) next = x;
-          if (next != cur && !index_.try_update(h, next)) {
-            return corrupt("the index refused an update during replay");
+          batch[n++] = Rec{x, hash_key(rec.key()), hdr.previous(), drop};
+          if (n == kBatch) {
+            if (Result<void> a = apply(); !a) return a;
           }
         }
         x += size;
       }
+      if (Result<void> a = apply(); !a) return a;
     }
     c.buf = AlignedBuffer();  // done with it: keep at most kDepth chunks in memory
   }
