@@ -85,12 +85,6 @@ concept IndexPolicy = requires(I& idx, const I& cidx, const IndexConfig& cfg, st
   { cidx.memory_bytes() } -> std::same_as<std::size_t>;
   { cidx.size() } -> std::same_as<std::size_t>;
   { cidx.load_factor() } -> std::same_as<double>;
-  // Checkpoints (components/store/checkpointing.h): the table's geometry, a fuzzy capture of
-  // every entry as (representative hash, address), and the single-threaded recovery load.
-  { cidx.checkpoint_geometry() } -> std::same_as<std::uint64_t>;
-  { idx.prepare_recovery(address) } -> std::same_as<Status>;
-  { idx.recover_entry(hash, address) } -> std::same_as<bool>;
-  {idx.capture([](std::uint64_t, std::uint64_t) {})};
 };
 
 }  // namespace rskv
