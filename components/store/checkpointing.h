@@ -594,6 +594,20 @@ Result<void> Store<Index, Device, Gc>::recover_checkpoint(const checkpoint::Chec
   if (!extent) return extent.error();
   const std::uint64_t fence = store_detail::round_up(std::max(m.log_final, *extent), page);
   log_.recover_at(m.log_begin, fence);
+  // The recovering thread holds index handles across a growth it may trigger itself: stay
+  // epoch-protected for the whole load and replay, so a table a growth retires is freed only
+  // afterwards (bump_epoch actions wait for this slot).
+  struct Protect {
+    epoch::EpochManager& epoch;
+    std::uint32_t slot;
+    explicit Protect(epoch::EpochManager& e) : epoch(e), slot(e.acquire_slot()) {
+      if (slot != epoch::EpochManager::kMaxSlots) epoch.protect(slot);
+    }
+    ~Protect() {
+      if (slot != epoch::EpochManager::kMaxSlots) epoch.release_slot(slot);
+      epoch.drain();
+    }
+  } protect(epoch_);
   // 1. The snapshot goes back to the log device, at its addresses.
   if (!m.snapshot_file.name.empty()) {
     const std::string path = ckdir_->file_path(m.id, m.snapshot_file.name);
