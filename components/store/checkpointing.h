@@ -455,6 +455,12 @@ auto Store<Index, Device, Gc>::checkpoint_locked(const CheckpointRequest& req, S
     }
   } else {
     const std::uint64_t page = log_.page_size();
+    // A record below af may still be being written by the session that allocated it (a
+    // fold-over flushes only after the epoch made that safe). Copy only once every session
+    // has refreshed past this point: a half-written record would end the replay of its page.
+    auto written = std::make_shared<std::atomic<bool>>(false);
+    epoch_.bump_epoch([written] { written->store(true, std::memory_order_release); });
+    while (!written->load(std::memory_order_acquire)) pump(caller);
     // Page-aligned (so aligned for the device when recovery writes it back).
     snapshot_start = log_.flushed_until() / page * page;
     if (Result<void> r = write_snapshot(id, snapshot_start, af, caller, m); !r) {

@@ -637,14 +637,14 @@ TYPED_TEST(CheckpointFailureModes, PeriodicCheckpointsHappenAndRecover) {
   expect_stream_state(*store, this->seed_, 0, rec.serial_of(1), "periodic checkpoint");
 }
 
-// Bug reproduction: the replay of a recovery grows the cuckoo index (it re-creates entries
-// the index checkpoint did not have), and CuckooIndex frees the replaced table through the
-// epoch manager at once because the recovering thread holds no epoch protection, while
-// find_or_create_slow() goes on using it: a use-after-free (SIGSEGV when the freed table was
-// mmapped, as here: 2 MiB). Setup: a full checkpoint whose index is captured at "index" while
-// the table is nearly empty; before the version changes ("prepare" hook) this thread writes
-// enough new keys to outgrow that table; they are all in the checkpoint, so the replay must
-// grow. The chained index holds growth off during a checkpoint and in recovery and passes.
+// A recovery whose replay grows the index: the replay re-creates entries the index
+// checkpoint did not have. (Regression: CuckooIndex retires the replaced table through the
+// epoch manager; with the recovering thread unprotected it was freed at once while
+// find_or_create_slow() still used it: SIGSEGV, the freed table being mmapped here, 2 MiB.)
+// Setup: a full checkpoint whose index is captured at "index" while the table is nearly empty;
+// before the version changes ("prepare" hook) this thread writes enough new keys to outgrow
+// that table; they are all in the checkpoint, so the replay must grow. (The chained index
+// holds growth off during a checkpoint and in recovery.)
 TYPED_TEST(CheckpointFailureModes, RecoveryWhoseReplayGrowsTheIndex) {
   constexpr std::uint64_t kBuckets = 1 << 15;  // 2 MiB of cuckoo buckets: an mmapped table
   constexpr std::uint64_t kKeys = 260'000;     // more than 7 * kBuckets entries
