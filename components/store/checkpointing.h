@@ -136,21 +136,10 @@ Status Store<Index, Device, Gc>::read_device_sync(std::uint64_t offset, std::uin
     std::uint64_t end = store_detail::round_up(offset + n, align);
     if (buf.size() < end - start)
       buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
-    struct Sync {
-      std::atomic<bool> done{false};
-      Status st = Status::Ok;
-    } sync;
-    Status s = device_->read_async(
-        start, buf.data(), static_cast<std::uint32_t>(end - start),
-        [](void* c, Status st, std::size_t) {
-          auto* y = static_cast<Sync*>(c);
-          y->st = st;
-          y->done.store(true, std::memory_order_release);
-        },
-        &sync);
-    if (s != Status::Ok) return s;
-    while (!sync.done.load(std::memory_order_acquire)) device_->complete_pending(true);
-    if (sync.st != Status::Ok) return sync.st;
+    if (Status st = io_blocking(false, start, buf.data(), static_cast<std::uint32_t>(end - start));
+        st != Status::Ok) {
+      return st;
+    }
     std::memcpy(out, buf.data() + (offset - start), n);
     out += n;
     offset += n;
@@ -172,21 +161,11 @@ Status Store<Index, Device, Gc>::write_device_sync(std::uint64_t offset, std::st
     if (buf.size() < padded) buf = AlignedBuffer(padded, std::max<std::size_t>(align, 64));
     std::memset(buf.data() + n, 0, padded - n);
     std::memcpy(buf.data(), data.data() + done, n);
-    struct Sync {
-      std::atomic<bool> done{false};
-      Status st = Status::Ok;
-    } sync;
-    Status s = device_->write_async(
-        offset + done, buf.data(), static_cast<std::uint32_t>(padded),
-        [](void* c, Status st, std::size_t) {
-          auto* y = static_cast<Sync*>(c);
-          y->st = st;
-          y->done.store(true, std::memory_order_release);
-        },
-        &sync);
-    if (s != Status::Ok) return s;
-    while (!sync.done.load(std::memory_order_acquire)) device_->complete_pending(true);
-    if (sync.st != Status::Ok) return sync.st;
+    if (Status st =
+            io_blocking(true, offset + done, buf.data(), static_cast<std::uint32_t>(padded));
+        st != Status::Ok) {
+      return st;
+    }
     done += n;
   }
   return Status::Ok;

@@ -310,6 +310,25 @@ class Store {
     return hash_key(RecordView(rec).key());
   }
 
+  // One device read or write, waited for on this thread (cold paths: rehashing, rare rmw
+  // restarts, snapshots, recovery). buf, offset and len are aligned as the device requires.
+  Status io_blocking(bool write, std::uint64_t offset, void* buf, std::uint32_t len) {
+    struct Sync {
+      std::atomic<bool> done{false};
+      Status st = Status::Ok;
+    } sync;
+    IoCallback cb = [](void* c, Status st, std::size_t) {
+      auto* y = static_cast<Sync*>(c);
+      y->st = st;
+      y->done.store(true, std::memory_order_release);  // acquire below
+    };
+    Status s = write ? device_->write_async(offset, buf, len, cb, &sync)
+                     : device_->read_async(offset, buf, len, cb, &sync);
+    if (s != Status::Ok) return s;
+    while (!sync.done.load(std::memory_order_acquire)) device_->complete_pending(true);
+    return sync.st;
+  }
+
   // Reads the whole record at a device address into buf and points *out at it, blocking
   // until the device completes (cold paths only: rehashing, rare rmw restarts).
   Status read_record_blocking(std::uint64_t address, AlignedBuffer& buf, std::byte** out) {
@@ -320,21 +339,10 @@ class Store {
       std::uint64_t end = (address + len + align - 1) / align * align;
       if (buf.size() < end - start)
         buf = AlignedBuffer(end - start, std::max<std::size_t>(align, 64));
-      struct Sync {
-        std::atomic<bool> done{false};
-        Status st = Status::Ok;
-      } sync;
-      Status s = device_->read_async(
-          start, buf.data(), static_cast<std::uint32_t>(end - start),
-          [](void* c, Status st, std::size_t) {
-            auto* y = static_cast<Sync*>(c);
-            y->st = st;
-            y->done.store(true, std::memory_order_release);
-          },
-          &sync);
-      if (s != Status::Ok) return s;
-      while (!sync.done.load(std::memory_order_acquire)) device_->complete_pending(true);
-      if (sync.st != Status::Ok) return sync.st;
+      if (Status s = io_blocking(false, start, buf.data(), static_cast<std::uint32_t>(end - start));
+          s != Status::Ok) {
+        return s;
+      }
       RecordView r(buf.data() + (address - start));
       if (r.lengths_word() == 0) return Status::Corruption;
       if (r.size() > end - address) {
