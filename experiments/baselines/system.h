@@ -42,6 +42,7 @@ struct SystemOptions {
   std::uint64_t memory_bytes = 1ull << 30;  // rskv: log budget; RocksDB: block cache
   std::string path;                         // a fresh, empty directory owned by this run
   std::uint32_t threads = 1;                // threads that will take a Worker
+  bool copy_reads_to_tail = false;          // rskv: StoreConfig::copy_reads_to_tail
 };
 
 template <class S>

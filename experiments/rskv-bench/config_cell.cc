@@ -34,6 +34,9 @@ class CellParser {
       c.timeline_s = duration_in("timeline", *t, 0.01);
     }
     checkpoints(c);
+    if (auto v = scalar("store.copy_reads_to_tail")) {
+      c.copy_reads_to_tail = choice("store.copy_reads_to_tail", *v, {"true", "false"}) == "true";
+    }
     return c;
   }
 
@@ -456,6 +459,7 @@ std::string canonical(const CellConfig& c, const std::string& key) {
   if (key == "store.checkpoint_every") {
     return c.checkpoint_every_s ? format_double(*c.checkpoint_every_s) : "off";
   }
+  if (key == "store.copy_reads_to_tail") return c.copy_reads_to_tail ? "true" : "false";
   if (key == "store.checkpoint_kind") {
     return std::string(kCheckpointScheduleNames[static_cast<int>(c.checkpoint_kind)]);
   }

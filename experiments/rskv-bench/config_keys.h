@@ -39,6 +39,11 @@ inline constexpr KeySpec kKeys[] = {
      "store.checkpoint_every. A list is not a value: to compare kinds in separate runs, sweep "
      "it (sweep: {store.checkpoint_kind: [foldover, snapshot]})",
      true},
+    {"store.copy_reads_to_tail", "true or false", "false",
+     "rskv: a value that a read fetched from the device is appended at the log's tail again, "
+     "so the next reads of that key hit memory (the store's read cache; "
+     "StoreConfig::copy_reads_to_tail). Baselines ignore it",
+     true},
     {"threads", "count", "1", "worker threads, one session each (1..1024)", true},
     {"workload.preset", "ycsb-a..ycsb-f", "ycsb-a (when no mix)",
      "YCSB mix: a 50/50 read/upsert, b 95/5, c read only, d 95 read/5 insert (latest), "

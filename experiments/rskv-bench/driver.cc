@@ -39,7 +39,8 @@ std::string signature(const CellConfig& c, const SystemEntry& s) {
   if (s.is_rskv()) {
     sig += "|batch" + std::to_string(c.batch) + "|ckpt" +
            (c.checkpoint_every_s ? num(*c.checkpoint_every_s) : "-") + "/" +
-           std::to_string(static_cast<int>(c.checkpoint_kind));
+           std::to_string(static_cast<int>(c.checkpoint_kind)) + "|copy" +
+           (c.copy_reads_to_tail ? "1" : "0");
   }
   return sig;
 }

@@ -806,6 +806,7 @@ SystemOptions system_options(const RunPlan& plan) {
   o.memory_bytes = c.memory_bytes;
   o.path = plan.run_dir;
   o.threads = c.threads;
+  o.copy_reads_to_tail = c.copy_reads_to_tail;
   return o;
 }
 

@@ -135,6 +135,68 @@ TYPED_TEST_P(StoreConformance, NewestInMemoryOlderOnDevice) {
   EXPECT_EQ(out, test::value_of(2, 1, 100) + "+");
 }
 
+// StoreConfig::copy_reads_to_tail: a value a read fetched from the device is appended at the
+// tail, so the next read of the key hits memory; a write or delete that lands while the read
+// is on the device is never hidden by the copy; with the option off, reads go to the device
+// every time.
+TYPED_TEST_P(StoreConformance, CopyReadsToTail) {
+  for (bool copy : {true, false}) {
+    SCOPED_TRACE(copy ? "copy_reads_to_tail" : "no copy");
+    auto c = this->config(8u << 20);
+    c.copy_reads_to_tail = copy;
+    if (!copy) c.path += "-nocopy";
+    auto store = this->open(c);
+    ASSERT_TRUE(store);
+    auto s = std::move(store->start_session()).value();
+    for (int i = 0; i < 100; ++i)
+      ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
+    const int filler = static_cast<int>((3 * (8u << 20)) / 136);
+    for (int i = 1000; i < 1000 + filler; ++i)
+      ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 1, 100)), Status::Ok);
+    ASSERT_GT(store->stats().head, 3ull << 20);  // keys 0..99 are only on the device now
+    int delivered = 0;
+    for (int i = 0; i < 100; ++i) {
+      Status r = s.read(test::key_of(i), [&, i](Status st, std::string_view v) {
+        EXPECT_EQ(st, Status::Ok) << i;
+        EXPECT_EQ(v, test::value_of(i, 1, 100)) << i;
+        ++delivered;
+      });
+      ASSERT_EQ(r, Status::Pending) << i;
+      // While the read is on the device: overwrite every 5th key, delete every 7th.
+      if (i % 5 == 0) {
+        ASSERT_EQ(s.upsert(test::key_of(i), test::value_of(i, 2, 100)), Status::Ok);
+      } else if (i % 7 == 0) {
+        ASSERT_EQ(s.remove(test::key_of(i)), Status::Ok);
+      }
+    }
+    s.complete_pending(true);
+    EXPECT_EQ(delivered, 100);
+    const auto before = store->stats().device.reads;
+    for (int i = 0; i < 100; ++i) {
+      std::string got;
+      Status r = s.read(test::key_of(i), [&](Status st, std::string_view v) {
+        ASSERT_EQ(st, Status::Ok);
+        got.assign(v);
+      });
+      if (i % 7 == 0 && i % 5 != 0) {
+        EXPECT_EQ(r, Status::NotFound) << i;  // the copy did not resurrect a deleted key
+        continue;
+      }
+      if (i % 5 == 0 || copy) {
+        ASSERT_EQ(r, Status::Ok) << i;  // in memory: the newer write, or the copy
+        EXPECT_EQ(got, test::value_of(i, i % 5 == 0 ? 2 : 1, 100)) << i;
+      } else {
+        ASSERT_EQ(r, Status::Pending) << i;
+        s.complete_pending(true);
+        EXPECT_EQ(got, test::value_of(i, 1, 100)) << i;
+      }
+    }
+    if (copy) {
+      EXPECT_EQ(store->stats().device.reads, before);
+    }
+  }
+}
+
 // Two keys share one index entry (same bucket and tag): one record on the device, the
 // other in memory; both read back, through the chain.
 TYPED_TEST_P(StoreConformance, SharedChainAcrossMemoryAndDevice) {
@@ -189,7 +251,8 @@ TYPED_TEST_P(StoreConformance, StoreDirectoryContract) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, LargerThanMemorySingleThread,
                             LargerThanMemoryTwoThreads, NewestInMemoryOlderOnDevice,
-                            SharedChainAcrossMemoryAndDevice, StoreDirectoryContract);
+                            SharedChainAcrossMemoryAndDevice, CopyReadsToTail,
+                            StoreDirectoryContract);
 INSTANTIATE_TYPED_TEST_SUITE_P(AllBundles, StoreConformance, test::TypesOf<AllBundles>::type);
 
 }  // namespace

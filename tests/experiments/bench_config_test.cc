@@ -503,6 +503,27 @@ TEST(ConfigCheckpoints, Sweep) {
   EXPECT_EQ(every.cells[1].describe_swept(), "store.checkpoint_every=2");
 }
 
+// store.copy_reads_to_tail: off by default, true/false (also through --set and a sweep, where
+// it becomes a results column); anything else is one error naming the valid values.
+TEST(ConfigCopyReadsToTail, ValuesSweepAndErrors) {
+  auto none = parse_ok(kFileRskv);
+  EXPECT_FALSE(none.cells[0].copy_reads_to_tail);
+  EXPECT_EQ(none.resolved["store"]["copy_reads_to_tail"], false);
+  auto on = parse_ok(std::string(kFileRskv) + "store: {copy_reads_to_tail: true}\n");
+  EXPECT_TRUE(on.cells[0].copy_reads_to_tail);
+  EXPECT_EQ(on.resolved["store"]["copy_reads_to_tail"], true);
+  auto set = parse_ok(kFileRskv, {"store.copy_reads_to_tail=true"});
+  EXPECT_TRUE(set.cells[0].copy_reads_to_tail);
+  auto sweep =
+      parse_ok(std::string(kFileRskv) + "sweep: {store.copy_reads_to_tail: [false, true]}\n");
+  ASSERT_EQ(sweep.cells.size(), 2u);
+  EXPECT_FALSE(sweep.cells[0].copy_reads_to_tail);
+  EXPECT_TRUE(sweep.cells[1].copy_reads_to_tail);
+  EXPECT_EQ(sweep.cells[1].describe_swept(), "store.copy_reads_to_tail=true");
+  expect_error(std::string(kFileRskv) + "store: {copy_reads_to_tail: sometimes}\n",
+               {"store.copy_reads_to_tail", "'sometimes'", "true, false"});
+}
+
 // Every mistake is one message naming the key, the value and what is valid.
 TEST(ConfigCheckpoints, Errors) {
   const std::string base = kFileRskv;
