@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <thread>
 #include <utility>
 
 // GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when xxHash's
@@ -71,9 +73,15 @@ class StreamingChecksum {
 // The writer write_data() hands to `produce`: buffers small appends into kChunk-byte writes
 // (an index is appended bucket by bucket) and checksums every byte it accepts. Large appends
 // go straight to the file. Short writes of the file's writer are completed by its append().
+// With pacing (WritePacing::bytes_per_s > 0) it syncs every sync_every bytes written, so the
+// bytes reach the disk as they are written rather than in one burst at the final sync, and
+// sleeps whenever it is ahead of the rate.
 class ChecksumWriter final : public device::FileWriter {
  public:
-  explicit ChecksumWriter(device::FileWriter& file) : file_(file) { buf_.reserve(kChunk); }
+  ChecksumWriter(device::FileWriter& file, WritePacing pacing)
+      : file_(file), pacing_(pacing), start_(std::chrono::steady_clock::now()) {
+    buf_.reserve(kChunk);
+  }
 
   Result<std::size_t> write_some(std::string_view data) override {
     if (data.empty()) return std::size_t{0};
@@ -81,6 +89,7 @@ class ChecksumWriter final : public device::FileWriter {
       auto n = file_.write_some(data);
       if (!n) return n;
       accept(data.substr(0, n.value()));
+      if (auto r = pace(n.value()); !r) return r.error();
       return n;
     }
     const std::size_t take = std::min(data.size(), kChunk - buf_.size());
@@ -111,11 +120,34 @@ class ChecksumWriter final : public device::FileWriter {
   Result<void> drain() {
     if (buf_.empty()) return {};
     auto r = file_.append(buf_);
+    const std::size_t n = buf_.size();
     buf_.clear();
-    return r;
+    if (!r) return r;
+    return pace(n);
+  }
+  // After `n` more bytes went to the file: sync every sync_every bytes, then sleep until the
+  // rate allows what was written so far.
+  Result<void> pace(std::size_t n) {
+    if (pacing_.bytes_per_s == 0) return {};
+    written_ += n;
+    unsynced_ += n;
+    if (pacing_.sync_every != 0 && unsynced_ >= pacing_.sync_every) {
+      unsynced_ = 0;
+      if (auto r = file_.sync(); !r) return r;
+    }
+    const auto due =
+        start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(static_cast<double>(written_) /
+                                                   static_cast<double>(pacing_.bytes_per_s)));
+    std::this_thread::sleep_until(due);
+    return {};
   }
 
   device::FileWriter& file_;
+  const WritePacing pacing_;
+  const std::chrono::steady_clock::time_point start_;
+  std::uint64_t written_ = 0;   // bytes handed to the file (pacing)
+  std::uint64_t unsynced_ = 0;  // of them, written since the last pacing sync
   std::string buf_;
   StreamingChecksum sum_;
   std::uint64_t bytes_ = 0;  // accepted (buffered or written)
@@ -260,7 +292,7 @@ Result<FileInfo> CheckpointDir::write_data(
   const std::string path = file_path(id, name);
   auto file = fs_->open_writer(path);
   if (!file) return file.error();
-  ChecksumWriter writer(*file.value());
+  ChecksumWriter writer(*file.value(), pacing_);
   if (auto r = produce(writer); !r) {
     (void)file.value()->close();  // the produce error is the one to report
     return r.error();

@@ -85,6 +85,15 @@ struct Chosen {
   std::string warning;
 };
 
+/// How fast CheckpointDir::write_data writes a data file. bytes_per_s == 0: as fast as the
+/// file system takes it, one sync at the end. Otherwise at most bytes_per_s, with a sync every
+/// sync_every bytes, so that a large index or snapshot file shares the disk with the store's
+/// own reads instead of reaching it in one burst at the final sync.
+struct WritePacing {
+  std::uint64_t bytes_per_s = 0;
+  std::uint64_t sync_every = std::uint64_t{8} << 20;
+};
+
 class CheckpointDir {
  public:
   using Chosen = checkpoint::Chosen;
@@ -98,6 +107,8 @@ class CheckpointDir {
 
   /// `<store>/checkpoints`.
   [[nodiscard]] const std::string& path() const { return root_; }
+  /// The pacing of later write_data() calls.
+  void set_pacing(WritePacing pacing) { pacing_ = pacing; }
   /// `<store>/checkpoints/<id>`.
   [[nodiscard]] std::string dir_of(std::uint64_t id) const;
   /// `<store>/checkpoints/<id>/<name>`.
@@ -183,6 +194,7 @@ class CheckpointDir {
 
   device::FileSystem* fs_;
   std::string root_;  // <store>/checkpoints
+  WritePacing pacing_;
 };
 
 }  // namespace rskv::checkpoint

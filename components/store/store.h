@@ -117,6 +117,7 @@ class Store {
       Result<checkpoint::CheckpointDir> cd = checkpoint::CheckpointDir::open(*fs, dir->path());
       if (!cd) return cd.error();
       ckdir = std::make_unique<checkpoint::CheckpointDir>(std::move(cd).value());
+      ckdir->set_pacing({.bytes_per_s = cfg.checkpoint_write_bytes_per_s});
     }
     Result<std::unique_ptr<Device>> dev = Device::open(dcfg);
     if (!dev) return dev.error();

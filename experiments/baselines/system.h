@@ -43,6 +43,7 @@ struct SystemOptions {
   std::string path;                         // a fresh, empty directory owned by this run
   std::uint32_t threads = 1;                // threads that will take a Worker
   bool copy_reads_to_tail = false;          // rskv: StoreConfig::copy_reads_to_tail
+  std::uint64_t checkpoint_write_rate = 0;  // rskv: StoreConfig::checkpoint_write_bytes_per_s
 };
 
 template <class S>

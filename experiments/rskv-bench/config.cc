@@ -54,6 +54,8 @@ Json resolved_json(const Experiment& exp, const CellConfig& c, const Json& sweep
         {"path", c.store_path.empty() ? Json(nullptr) : Json(c.store_path)},
         {"checkpoint_every_s", c.checkpoint_every_s ? Json(*c.checkpoint_every_s) : Json(nullptr)},
         {"checkpoint_kind", kCheckpointScheduleNames[static_cast<int>(c.checkpoint_kind)]},
+        {"checkpoint_write_rate",
+         c.checkpoint_write_rate ? Json(c.checkpoint_write_rate) : Json(nullptr)},
         {"copy_reads_to_tail", c.copy_reads_to_tail}}},
       {"threads", c.threads},
       {"workload", w},

@@ -73,6 +73,8 @@ struct CellConfig {
   /// often during the measured phase; unset: never.
   std::optional<double> checkpoint_every_s;
   CheckpointSchedule checkpoint_kind = CheckpointSchedule::FoldOver;
+  /// store.checkpoint_write_rate (rskv): bytes per second, 0 = off.
+  std::uint64_t checkpoint_write_rate = 0;
   /// store.copy_reads_to_tail (rskv): StoreConfig::copy_reads_to_tail.
   bool copy_reads_to_tail = false;
   /// The sweep values of this cell, as (dotted key, canonical text) in sweep order.

@@ -34,6 +34,10 @@ class CellParser {
       c.timeline_s = duration_in("timeline", *t, 0.01);
     }
     checkpoints(c);
+    if (auto v = scalar("store.checkpoint_write_rate"); v && *v != "off") {
+      c.checkpoint_write_rate =
+          get("store.checkpoint_write_rate", parse_size("store.checkpoint_write_rate", *v));
+    }
     if (auto v = scalar("store.copy_reads_to_tail")) {
       c.copy_reads_to_tail = choice("store.copy_reads_to_tail", *v, {"true", "false"}) == "true";
     }
@@ -458,6 +462,9 @@ std::string canonical(const CellConfig& c, const std::string& key) {
   if (key == "timeline") return c.timeline_s ? format_double(*c.timeline_s) : "";
   if (key == "store.checkpoint_every") {
     return c.checkpoint_every_s ? format_double(*c.checkpoint_every_s) : "off";
+  }
+  if (key == "store.checkpoint_write_rate") {
+    return c.checkpoint_write_rate ? std::to_string(c.checkpoint_write_rate) : "off";
   }
   if (key == "store.copy_reads_to_tail") return c.copy_reads_to_tail ? "true" : "false";
   if (key == "store.checkpoint_kind") {

@@ -39,6 +39,12 @@ inline constexpr KeySpec kKeys[] = {
      "store.checkpoint_every. A list is not a value: to compare kinds in separate runs, sweep "
      "it (sweep: {store.checkpoint_kind: [foldover, snapshot]})",
      true},
+    {"store.checkpoint_write_rate", "size (per second) or off", "off",
+     "rskv: checkpoint data files (index, snapshot) are written at most this many bytes per "
+     "second, synced every 8 MiB, so that a checkpoint shares the disk with the operations "
+     "(StoreConfig::checkpoint_write_bytes_per_s); off writes them as fast as the disk takes "
+     "them",
+     true},
     {"store.copy_reads_to_tail", "true or false", "false",
      "rskv: a value that a read fetched from the device is appended at the log's tail again, "
      "so the next reads of that key hit memory (the store's read cache; "

@@ -40,7 +40,7 @@ std::string signature(const CellConfig& c, const SystemEntry& s) {
     sig += "|batch" + std::to_string(c.batch) + "|ckpt" +
            (c.checkpoint_every_s ? num(*c.checkpoint_every_s) : "-") + "/" +
            std::to_string(static_cast<int>(c.checkpoint_kind)) + "|copy" +
-           (c.copy_reads_to_tail ? "1" : "0");
+           (c.copy_reads_to_tail ? "1" : "0") + "|rate" + std::to_string(c.checkpoint_write_rate);
   }
   return sig;
 }

@@ -29,6 +29,7 @@ inline StoreConfig rskv_store_config(const SystemOptions& opts) {
   cfg.max_key_bytes = opts.key_size;
   cfg.max_value_bytes = opts.value_size;
   cfg.copy_reads_to_tail = opts.copy_reads_to_tail;
+  cfg.checkpoint_write_bytes_per_s = opts.checkpoint_write_rate;
   // Four keys per bucket on average (the chained index holds seven per 64-byte bucket).
   cfg.index.initial_buckets = std::bit_ceil(std::max<std::uint64_t>(opts.expected_keys / 4, 1024));
   cfg.device.path = opts.path;

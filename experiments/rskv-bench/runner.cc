@@ -807,6 +807,7 @@ SystemOptions system_options(const RunPlan& plan) {
   o.path = plan.run_dir;
   o.threads = c.threads;
   o.copy_reads_to_tail = c.copy_reads_to_tail;
+  o.checkpoint_write_rate = c.checkpoint_write_rate;
   return o;
 }
 

@@ -524,6 +524,22 @@ TEST(ConfigCopyReadsToTail, ValuesSweepAndErrors) {
                {"store.copy_reads_to_tail", "'sometimes'", "true, false"});
 }
 
+// store.checkpoint_write_rate: off by default; a size is bytes per second; "off" and a
+// malformed size are handled like every size key.
+TEST(ConfigCheckpoints, WriteRate) {
+  auto none = parse_ok(kFileRskv);
+  EXPECT_EQ(none.cells[0].checkpoint_write_rate, 0u);
+  EXPECT_TRUE(none.resolved["store"]["checkpoint_write_rate"].is_null());
+  auto on = parse_ok(std::string(kFileRskv) +
+                     "store: {checkpoint_every: 5s, checkpoint_write_rate: 128MiB}\n");
+  EXPECT_EQ(on.cells[0].checkpoint_write_rate, 128u << 20);
+  EXPECT_EQ(on.resolved["store"]["checkpoint_write_rate"], 128u << 20);
+  auto off = parse_ok(kFileRskv, {"store.checkpoint_write_rate=off"});
+  EXPECT_EQ(off.cells[0].checkpoint_write_rate, 0u);
+  expect_error(std::string(kFileRskv) + "store: {checkpoint_write_rate: fast}\n",
+               {"store.checkpoint_write_rate", "fast"});
+}
+
 // Every mistake is one message naming the key, the value and what is valid.
 TEST(ConfigCheckpoints, Errors) {
   const std::string base = kFileRskv;

@@ -4,7 +4,9 @@
 // checkpoint id.
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <chrono>
 
 #include <algorithm>
 #include <cstdint>
@@ -457,6 +459,50 @@ TEST(CheckpointDirTest, WriteDataWithShortWritesIsComplete) {
   auto loaded = cd.load(1);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ(loaded.value(), m);
+}
+
+// Purpose: a paced write_data (CheckpointDir::set_pacing) keeps to its rate, syncs as it
+// goes (what it wrote before a failure is durable, every sync_every bytes; an unpaced one
+// syncs only at the end), and writes the same bytes and checksum as an unpaced one.
+TEST(CheckpointDirTest, PacedWriteDataKeepsRateAndSyncsAsItGoes) {
+  ScopedDir dir;
+  OsFileSystem os;
+  FaultyFileSystem fs(os);
+  CheckpointDir cd = open_dir(fs, dir.path());
+  ASSERT_TRUE(cd.begin(1).ok());
+  ASSERT_TRUE(fs.sync_dir(cd.dir_of(1)).ok());
+  const std::string data = bytes_of(3 << 20, 7);
+  auto produce = [&](FileWriter& w) -> Result<void> {
+    for (std::size_t at = 0; at < data.size(); at += 4096) {
+      if (auto r = w.append(std::string_view(data).substr(at, 4096)); !r) return r;
+    }
+    return make_error(Status::Aborted, "stop before the final sync");
+  };
+  // Unpaced: nothing was synced before the producer failed.
+  ASSERT_FALSE(cd.write_data(1, "plain", produce).ok());
+  ASSERT_TRUE(fs.sync_dir(cd.dir_of(1)).ok());
+  // Paced at 16 MiB/s with a sync every MiB: 3 MiB take at least 3/16 s, and the first
+  // 3 MiB were synced before the failure.
+  cd.set_pacing({.bytes_per_s = 16u << 20, .sync_every = 1u << 20});
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_FALSE(cd.write_data(1, "paced", produce).ok());
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GE(took, 3.0 / 16.0 - 0.01);
+  ASSERT_TRUE(fs.sync_dir(cd.dir_of(1)).ok());
+  ASSERT_TRUE(fs.simulate_power_loss().ok());
+  EXPECT_EQ(os.read_file(cd.file_path(1, "plain")).value(), "");
+  EXPECT_EQ(os.read_file(cd.file_path(1, "paced")).value(), data);
+
+  // A complete paced write: same size and checksum as the bytes.
+  FaultyFileSystem fs2(os);
+  CheckpointDir cd2 = open_dir(fs2, dir.path());
+  cd2.set_pacing({.bytes_per_s = 64u << 20, .sync_every = 1u << 20});
+  ASSERT_TRUE(cd2.begin(2).ok());
+  auto f = cd2.write_data(2, "index", [&](FileWriter& w) { return w.append(data); });
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->bytes, data.size());
+  EXPECT_EQ(f->checksum, checksum64(data.data(), data.size()));
+  EXPECT_EQ(os.read_file(cd2.file_path(2, "index")).value(), data);
 }
 
 // Purpose: NoSpace and write errors from the writer surface from write_data with their
