@@ -44,6 +44,8 @@
 // A Handle is valid until its holder's next epoch refresh (it may point into a retired table).
 // A new table cannot start its own resize before the migration into it has finished; a
 // creator that needs one helps finish it (and waits if another thread still holds a chunk).
+// Creators fill the new table only up to kMaxLoadWhileMigrating of projected load while the
+// migration runs (then they help finish it and wait), so the migration always finds room.
 //
 // Checkpoints (cuckoo_capture.h). capture() scans the current table for a fuzzy index
 // checkpoint while other threads run every operation. It and a resize exclude each other
@@ -86,6 +88,12 @@ class CuckooIndex {
   /// A creator that finds both candidate buckets full resizes instead of displacing once the
   /// table is this full (the displacement search also fails only near this load).
   static constexpr double kMaxLoadFactor = 0.95;
+  /// The target of a running migration takes new entries only while its projected load
+  /// (entries in it plus entries still to be migrated into it) is below this, so that every
+  /// entry still to migrate finds room (a displacement path) in it; a creator past it helps
+  /// finish the migration first. Without the bound, creators could fill a small new table
+  /// while the starter of its resize was descheduled, and the migration would find no room.
+  static constexpr double kMaxLoadWhileMigrating = 0.75;
   static constexpr int kMaxInitialBucketBits = 48;
 
   /// Where an entry was found and the word it held. Trivially copyable.
@@ -337,9 +345,12 @@ class CuckooIndex {
       switch (create_in(*t, id, handle)) {
         case CreateResult::kDone:
           return Status::Ok;
-        case CreateResult::kNextTable:
-          t = t->next_.load(std::memory_order_acquire);
+        case CreateResult::kNextTable: {
+          CuckooTable* next = t->next_.load(std::memory_order_acquire);
+          if (projected_load(*next) >= kMaxLoadWhileMigrating) finish_migration(*t, *next);
+          t = next;
           break;
+        }
         case CreateResult::kFull: {
           Status s = make_room(*t, id);
           if (s != Status::Ok) return s;
@@ -539,8 +550,9 @@ class CuckooIndex {
           }
         }
       }
-      // Both full: displace. `to` is at most half full plus what creators added meanwhile
-      // (they stop at kMaxLoadFactor and wait for this migration), so a path exists.
+      // Both full: displace. `to` holds at most half its slots' worth of migrated entries
+      // plus what creators added meanwhile, and they stop at kMaxLoadWhileMigrating of
+      // projected load (and wait for this migration), so a path exists.
       CuckooPath path;
       if (path.search(to, p.primary, p.alternate)) {
         (void)path.execute(to, log);
