@@ -318,8 +318,10 @@ for label in labels:
         direct = yes(d.get("direct_io") for d in ds)
         why = sorted({d.get("direct_io_fallback_reason", "") for d in ds} - {""})
         inflight = max((d.get("device_max_in_flight", 0) for d in ds), default=0)
+        copy = (results_json or {}).get("config", {}).get("store", {}).get("copy_reads_to_tail")
         say(f"- {label}: O_DIRECT {direct}{' (' + '; '.join(why) + ')' if why else ''}; "
-            f"most device I/Os in flight {inflight}")
+            f"most device I/Os in flight {inflight}; copy_reads_to_tail "
+            f"{json.dumps(copy) if copy is not None else 'false (not in the config)'}")
     elif label == "rocksdb":
         direct = yes(d.get("direct_reads") for d in ds)
         cache = sorted({d.get("block_cache_bytes") for d in ds})
