@@ -40,4 +40,19 @@ namespace rskv {
   return XXH3_64bits(data, len);
 }
 
+/// checksum64 computed piecewise (XXH3's streaming form): update() over consecutive pieces,
+/// then digest() equals checksum64 of their concatenation. Lets a reader verify a range in
+/// cache-sized steps while it parses the bytes just hashed.
+class Checksum64Stream {
+ public:
+  Checksum64Stream() noexcept { XXH3_64bits_reset(&state_); }
+  void update(const void* data, std::size_t len) noexcept {
+    XXH3_64bits_update(&state_, data, len);
+  }
+  [[nodiscard]] std::uint64_t digest() const noexcept { return XXH3_64bits_digest(&state_); }
+
+ private:
+  XXH3_state_t state_;
+};
+
 }  // namespace rskv

@@ -39,7 +39,11 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <limits>
+#include <new>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 
@@ -669,7 +673,11 @@ Result<void> Store<Index, Device, Gc>::recover_checkpoint(const checkpoint::Chec
     pending = pending_reps.size();
   }
   // 4. Replay.
+  const auto t_replay = std::chrono::steady_clock::now();
+  recovery_.load_seconds = std::chrono::duration<double>(t_replay - t0).count();
   if (Result<void> r = replay(m, &pending); !r) return r;
+  recovery_.log_replay_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_replay).count();
   if (pending != 0) {
     return make_error(Status::Corruption,
                       "checkpoint " + std::to_string(m.id) + ": " + std::to_string(pending) +
@@ -757,135 +765,240 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
     }
     cursor = e;
   }
-  // Chunks of contiguous ranges (up to kChunk bytes) read with kDepth reads in flight, so
-  // that replay streams the log at the device's sequential bandwidth.
+  // The pipeline. Contiguous ranges are grouped into chunks (up to kChunk bytes; a single
+  // larger range is one chunk). kReaders reader threads each claim the next chunk, read it
+  // into a slot buffer with one device read (an inline device such as FileDevice blocks in
+  // it, so the readers are what keeps several reads in flight), verify the checksum of each
+  // of its ranges and parse its records into a compact list (address, hash, previous
+  // address, drop). This thread (the applier) takes the chunks in address order and applies
+  // their lists to the index, prefetching buckets ahead. The readers never touch the index,
+  // the log or the epoch; the applier is the only thread that changes the index, so the
+  // replay applies records in address order exactly as a single thread would.
+  //
+  // Chunk k uses slot k % nslots. Handoffs (each a release store read by an acquire load):
+  //   - Slot::ready = k + 1 (reader, after the slot's buffer, records and outcome for chunk k
+  //     are written) -> the applier reads them only after it has seen that value.
+  //   - consumed = k + 1 (applier, after it is done with chunk k's slot) -> a reader claiming
+  //     chunk k + nslots reuses the slot only after it has seen consumed > k.
+  //   - the claim counter `next` only hands out chunk numbers (relaxed).
+  // No deadlock: chunks are claimed in order, so the lowest unpublished claimed chunk j has
+  // all chunks below it published; the applier consumes them, and consumed = j lets j's reader
+  // have its slot (j < j + nslots). On an early return the applier sets `stop`, moves
+  // `consumed` past every chunk (waking readers that wait for a slot) and joins the readers;
+  // a reader finishes the read it issued (waiting for its callback) before it looks at stop,
+  // so no read is in flight into a buffer once the readers are joined.
   constexpr std::uint64_t kChunk = 4ull << 20;
-  constexpr std::size_t kDepth = 8;
+  constexpr std::uint64_t kSlotBytes = 64ull << 20;  // all slot buffers, about
+  constexpr std::size_t kMaxSlots = 8;
+  constexpr std::size_t kReaders = 3;
+  constexpr std::uint64_t kVerifyBlock = 64ull << 10;  // hashed, then parsed while cached
+  constexpr std::size_t kPrefetchAhead = 16;           // records whose index buckets are prefetched
   struct Chunk {
     std::size_t first = 0, last = 0;  // plan[first, last)
-    std::uint64_t from = 0, to = 0, start = 0;
-    AlignedBuffer buf;
-    std::atomic<bool> done{false};
-    Status st = Status::Ok;
+    std::uint64_t from = 0, to = 0;
   };
-  std::vector<std::unique_ptr<Chunk>> chunks;
+  std::vector<Chunk> chunks;
   for (std::size_t i = 0; i < plan.size();) {
-    auto c = std::make_unique<Chunk>();
-    c->first = i;
-    c->from = plan[i].r.from;
-    c->to = plan[i].r.to;
+    Chunk c;
+    c.first = i;
+    c.from = plan[i].r.from;
+    c.to = plan[i].r.to;
     ++i;
-    while (i < plan.size() && plan[i].r.from == c->to && plan[i].r.to - c->from <= kChunk) {
-      c->to = plan[i].r.to;
+    while (i < plan.size() && plan[i].r.from == c.to && plan[i].r.to - c.from <= kChunk) {
+      c.to = plan[i].r.to;
       ++i;
     }
-    c->last = i;
-    chunks.push_back(std::move(c));
+    c.last = i;
+    chunks.push_back(c);
   }
-  const std::size_t align = std::max<std::size_t>(device_->alignment(), 8);
-  std::size_t issued = 0;
-  auto issue = [&](Chunk& c) -> Status {
-    c.start = c.from / align * align;
-    const std::uint64_t end = store_detail::round_up(c.to, align);
-    c.buf = AlignedBuffer(end - c.start, std::max<std::size_t>(align, 64));
-    return device_->read_async(
-        c.start, c.buf.data(), static_cast<std::uint32_t>(end - c.start),
-        [](void* ctx, Status st, std::size_t) {
-          auto* ch = static_cast<Chunk*>(ctx);
-          ch->st = st;
-          ch->done.store(true, std::memory_order_release);  // acquire by the replay loop
-        },
-        &c);
+  if (chunks.empty()) return {};
+  struct Rec {
+    std::uint64_t address, hash, previous;
+    bool drop;
   };
-  // Every issued read must complete before its buffer goes away, also on an error return.
-  struct Drain {
-    std::vector<std::unique_ptr<Chunk>>& chunks;
-    std::size_t& issued;
-    Device& device;
-    ~Drain() {
-      for (std::size_t i = 0; i < issued; ++i) {
-        if (chunks[i] == nullptr) continue;
-        while (!chunks[i]->done.load(std::memory_order_acquire)) device.complete_pending(true);
-      }
+  struct Slot {
+    AlignedBuffer buf;      // the chunk's bytes from an aligned start
+    std::vector<Rec> recs;  // its valid records in address order (drop: v + 1 or dead)
+    std::uint64_t bytes = 0;
+    Result<void> outcome;
+    std::atomic<std::uint64_t> ready{0};  // chunk number + 1 once filled (see above)
+  };
+  // As many slots as fit kSlotBytes (fresh memory is costly to fault in: the slots are
+  // reused), at least one per reader plus the one being applied.
+  std::uint64_t largest = 0;
+  for (const Chunk& c : chunks) largest = std::max(largest, c.to - c.from);
+  const std::size_t nslots = std::clamp<std::size_t>(
+      kSlotBytes / std::max<std::uint64_t>(largest, 1), kReaders + 1, kMaxSlots);
+  std::vector<Slot> slots(nslots);
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> consumed{0};
+  std::atomic<bool> stop{false};
+  const std::size_t align = std::max<std::size_t>(device_->alignment(), 8);
+
+  // Reads, verifies and parses chunk k into s; the outcome carries the first error.
+  auto fill = [&](std::size_t k, Slot& s) -> Result<void> {
+    const Chunk& c = chunks[k];
+    s.recs.clear();
+    s.bytes = 0;
+    const std::uint64_t start = c.from / align * align;
+    const std::uint64_t len = store_detail::round_up(c.to, align) - start;
+    if (s.buf.size() < len) {
+      // Whole huge pages (the kernel pins fewer pages per O_DIRECT read); reused by later
+      // chunks of this slot, so the pages are faulted in once.
+      const std::uint64_t size = store_detail::round_up(std::max(len, kChunk), 2ull << 20);
+      s.buf = AlignedBuffer();
+      s.buf = AlignedBuffer(size, std::max<std::size_t>(align, 64), /*huge_pages=*/true);
     }
-  } drain{chunks, issued, *device_};
-  for (std::size_t ci = 0; ci < chunks.size(); ++ci) {
-    while (issued < chunks.size() && issued < ci + kDepth) {
-      if (Status s = issue(*chunks[issued]); s != Status::Ok) {
-        return make_error(
-            s, "recovery: reading the log failed at " + std::to_string(chunks[issued]->from));
-      }
-      ++issued;
+    struct Io {
+      std::atomic<bool> done{false};
+      Status st = Status::Ok;
+    } io;
+    Status st = device_->read_async(
+        start, s.buf.data(), static_cast<std::uint32_t>(len),
+        [](void* ctx, Status st, std::size_t) {
+          auto* y = static_cast<Io*>(ctx);
+          y->st = st;
+          y->done.store(true, std::memory_order_release);  // acquire below
+        },
+        &io);
+    if (st == Status::Ok) {
+      while (!io.done.load(std::memory_order_acquire)) device_->complete_pending(true);
+      st = io.st;
     }
-    Chunk& c = *chunks[ci];
-    while (!c.done.load(std::memory_order_acquire)) device_->complete_pending(true);
-    if (c.st != Status::Ok) {
-      return make_error(c.st, "recovery: reading log range [" + std::to_string(c.from) + ", " +
-                                  std::to_string(c.to) + ") failed");
+    if (st != Status::Ok) {
+      return make_error(st, "recovery: reading log range [" + std::to_string(c.from) + ", " +
+                                std::to_string(c.to) + ") failed");
     }
+    // Each range is hashed in kVerifyBlock steps, and the records starting in a step are
+    // parsed right after it, while its bytes are in the cache. The records become visible
+    // to the applier only after the whole chunk verified; a parse error is reported after
+    // the range's checksum (a corrupt range reports the checksum failure, as before).
     for (std::size_t pi = c.first; pi < c.last; ++pi) {
       const hlog::FlushedRange& r = plan[pi].r;
-      const char* base = reinterpret_cast<const char*>(c.buf.data()) + (r.from - c.start);
-      if (checksum64(base, r.to - r.from) != r.checksum) {
+      const char* base = reinterpret_cast<const char*>(s.buf.data()) + (r.from - start);
+      Checksum64Stream sum;
+      Result<void> parsed;
+      bool parsing = true;
+      std::uint64_t x = plan[pi].parse_from;
+      const std::uint64_t end = std::min(r.to, af);
+      for (std::uint64_t at = r.from; at < r.to;) {
+        const std::uint64_t step_end = std::min(r.to, at + kVerifyBlock);
+        sum.update(base + (at - r.from), step_end - at);
+        at = step_end;
+        while (parsing && x < step_end && x + 16 <= end) {
+          hlog::RecordView rec(
+              reinterpret_cast<std::byte*>(const_cast<char*>(base) + (x - r.from)));
+          if (rec.lengths_word() == 0) {  // the rest of this page is empty
+            parsing = false;
+            break;
+          }
+          const std::uint64_t size = rec.size();
+          if (x + size > end) {
+            parsed = corrupt("a record at " + std::to_string(x) + " runs past its flushed range");
+            parsing = false;
+            break;
+          }
+          const hlog::RecordHeader hdr = rec.header();
+          if (!hdr.invalid()) {
+            const std::uint32_t ver = hdr.version();
+            const bool drop =
+                ver == future || std::find(dead.begin(), dead.end(), ver) != dead.end();
+            s.recs.push_back(Rec{x, hash_key(rec.key()), hdr.previous(), drop});
+          }
+          x += size;
+        }
+      }
+      if (sum.digest() != r.checksum) {
         return corrupt("log range [" + std::to_string(r.from) + ", " + std::to_string(r.to) +
                        ") of the log files fails its checksum (torn or corrupt segment file)");
       }
-      recovery_.replayed_bytes += r.to - r.from;
-      std::uint64_t x = plan[pi].parse_from;
-      const std::uint64_t end = std::min(r.to, af);
-      // Records are applied in address order, in batches whose index buckets are prefetched
-      // first (the replay is bound by index misses once the reads stream).
-      constexpr std::size_t kBatch = 32;
-      struct Rec {
-        std::uint64_t address, hash, previous;
-        bool drop;
-      } batch[kBatch];
-      std::size_t n = 0;
-      auto apply = [&]() -> Result<void> {
-        if constexpr (requires(const Index& i) { i.prefetch(std::uint64_t{}); }) {
-          for (std::size_t i = 0; i < n; ++i) index_.prefetch(batch[i].hash);
-        }
-        for (std::size_t i = 0; i < n; ++i) {
-          const Rec& b = batch[i];
-          Handle h;
-          if (Status s = index_.find_or_create(b.hash, h); s != Status::Ok) {
-            return make_error(s, "recovery: the index ran out of memory");
-          }
-          const std::uint64_t cur = h.address();
-          std::uint64_t next = cur;
-          if (cur == store_detail::kPendingEntry) {
-            next = b.previous;  // the entry's value at a0 (see the top of this file)
-            --*pending;
-          }
-          if (!b.drop) next = b.address;
-          if (next != cur && !index_.try_update(h, next)) {
-            return corrupt("the index refused an update during replay");
-          }
-        }
-        n = 0;
-        return {};
-      };
-      while (x + 16 <= end) {
-        hlog::RecordView rec(reinterpret_cast<std::byte*>(const_cast<char*>(base) + (x - r.from)));
-        if (rec.lengths_word() == 0) break;  // the rest of this page is empty
-        const std::uint64_t size = rec.size();
-        if (x + size > end) {
-          return corrupt("a record at " + std::to_string(x) + " runs past its flushed range");
-        }
-        const hlog::RecordHeader hdr = rec.header();
-        if (!hdr.invalid()) {
-          const std::uint32_t ver = hdr.version();
-          const bool drop = ver == future || std::find(dead.begin(), dead.end(), ver) != dead.end();
-          batch[n++] = Rec{x, hash_key(rec.key()), hdr.previous(), drop};
-          if (n == kBatch) {
-            if (Result<void> a = apply(); !a) return a;
-          }
-        }
-        x += size;
-      }
-      if (Result<void> a = apply(); !a) return a;
+      if (!parsed) return parsed;
+      s.bytes += r.to - r.from;
     }
-    c.buf = AlignedBuffer();  // done with it: keep at most kDepth chunks in memory
+    return {};
+  };
+  auto reader = [&] {
+    for (;;) {
+      const std::size_t k = next.fetch_add(1, std::memory_order_relaxed);
+      if (k >= chunks.size()) return;
+      Slot& s = slots[k % nslots];
+      for (;;) {  // wait until chunk k - nslots has left the slot
+        const std::size_t c = consumed.load(std::memory_order_acquire);
+        if (stop.load(std::memory_order_relaxed)) return;
+        if (k < c + nslots) break;
+        consumed.wait(c, std::memory_order_acquire);
+      }
+      try {
+        s.outcome = fill(k, s);
+      } catch (const std::exception& e) {  // bad_alloc: a slot buffer or record list
+        s.outcome = make_error(Status::OutOfMemory,
+                               std::string("recovery: reading the log failed: ") + e.what());
+      }
+      s.ready.store(k + 1, std::memory_order_release);  // acquire by the applier
+      s.ready.notify_all();
+      if (!s.outcome) return;  // the applier stops at this chunk
+    }
+  };
+  struct Readers {
+    std::vector<std::thread> threads;
+    std::atomic<bool>& stop;
+    std::atomic<std::size_t>& consumed;
+    ~Readers() {
+      stop.store(true, std::memory_order_relaxed);
+      // Past every chunk: wakes readers waiting for a slot (they then see stop). The release
+      // orders the stop store before it for a reader that acquires this value.
+      consumed.store(std::numeric_limits<std::size_t>::max() / 2, std::memory_order_release);
+      consumed.notify_all();
+      for (std::thread& t : threads) t.join();
+    }
+  } readers{{}, stop, consumed};
+  try {
+    for (std::size_t i = 0; i < std::min(kReaders, chunks.size()); ++i) {
+      readers.threads.emplace_back(reader);
+    }
+  } catch (const std::system_error&) {
+    if (readers.threads.empty()) {
+      return make_error(Status::OutOfMemory, "recovery: cannot start the log reader threads");
+    }
+  }
+
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    Slot& s = slots[k % nslots];
+    for (std::uint64_t v = s.ready.load(std::memory_order_acquire); v != k + 1;
+         v = s.ready.load(std::memory_order_acquire)) {
+      s.ready.wait(v, std::memory_order_acquire);
+    }
+    if (!s.outcome) return s.outcome;
+    recovery_.replayed_bytes += s.bytes;
+    // Records are applied in address order; the index buckets of the records kPrefetchAhead
+    // further on are prefetched (the replay is bound by index misses once the reads stream).
+    const Rec* recs = s.recs.data();
+    const std::size_t n = s.recs.size();
+    if constexpr (requires(const Index& i) { i.prefetch(std::uint64_t{}); }) {
+      for (std::size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) index_.prefetch(recs[i].hash);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if constexpr (requires(const Index& ix) { ix.prefetch(std::uint64_t{}); }) {
+        if (i + kPrefetchAhead < n) index_.prefetch(recs[i + kPrefetchAhead].hash);
+      }
+      const Rec& b = recs[i];
+      Handle h;
+      if (Status st = index_.find_or_create(b.hash, h); st != Status::Ok) {
+        return make_error(st, "recovery: the index ran out of memory");
+      }
+      const std::uint64_t cur = h.address();
+      std::uint64_t next_address = cur;
+      if (cur == store_detail::kPendingEntry) {
+        next_address = b.previous;  // the entry's value at a0 (see the top of this file)
+        --*pending;
+      }
+      if (!b.drop) next_address = b.address;
+      if (next_address != cur && !index_.try_update(h, next_address)) {
+        return corrupt("the index refused an update during replay");
+      }
+    }
+    consumed.store(k + 1, std::memory_order_release);  // acquire by a reader wanting the slot
+    consumed.notify_all();
   }
   return {};
 }

@@ -197,7 +197,9 @@ class Store {
     std::vector<checkpoint::SessionSerial> sessions;  // recovered serial per session id
     std::string warning;  // a newer checkpoint was unusable (also on stderr)
     std::uint64_t replayed_bytes = 0;
-    double replay_seconds = 0;
+    double replay_seconds = 0;      // load_seconds + log_replay_seconds
+    double load_seconds = 0;        // snapshot write-back, range checksums and index load
+    double log_replay_seconds = 0;  // reading, verifying and applying the log
     [[nodiscard]] std::uint64_t serial_of(std::uint64_t session_id) const {
       for (const auto& s : sessions)
         if (s.id == session_id) return s.serial;

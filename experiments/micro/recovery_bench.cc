@@ -311,6 +311,8 @@ int run_recover(const Options& o) {
       {"expected_checkpoint_id", info.at("log_checkpoint_id")},
       {"replayed_bytes", rec.replayed_bytes},
       {"replay_seconds", rec.replay_seconds},
+      {"load_seconds", rec.load_seconds},
+      {"log_replay_seconds", rec.log_replay_seconds},
       {"replay_bytes_per_s",
        rec.replay_seconds > 0 ? Json(static_cast<double>(rec.replayed_bytes) / rec.replay_seconds)
                               : Json(nullptr)},
