@@ -91,7 +91,7 @@ struct Chosen {
 /// own reads instead of reaching it in one burst at the final sync.
 struct WritePacing {
   std::uint64_t bytes_per_s = 0;
-  std::uint64_t sync_every = std::uint64_t{8} << 20;
+  std::uint64_t sync_every = std::uint64_t{1} << 20;
 };
 
 class CheckpointDir {

@@ -50,7 +50,7 @@ struct StoreConfig {
   CheckpointKind checkpoint_kind = CheckpointKind::FoldOver;  // kind of the periodic ones
   std::uint32_t checkpoint_wait_ms = 10000;  // PREPARE waits this long for idle sessions
   // Checkpoint data files (index, snapshot) are written at most this fast, with a sync every
-  // 8 MiB, so that a checkpoint shares the disk with the operations' device reads instead of
+  // MiB, so that a checkpoint shares the disk with the operations' device reads instead of
   // flooding it (checkpoint::WritePacing). 0 = as fast as the disk takes them.
   std::uint64_t checkpoint_write_bytes_per_s = 0;
   // Named-file system for the store directory and checkpoint files (null = the OS's);

@@ -41,7 +41,7 @@ inline constexpr KeySpec kKeys[] = {
      true},
     {"store.checkpoint_write_rate", "size (per second) or off", "off",
      "rskv: checkpoint data files (index, snapshot) are written at most this many bytes per "
-     "second, synced every 8 MiB, so that a checkpoint shares the disk with the operations "
+     "second, synced every MiB, so that a checkpoint shares the disk with the operations "
      "(StoreConfig::checkpoint_write_bytes_per_s); off writes them as fast as the disk takes "
      "them",
      true},
