@@ -132,12 +132,16 @@ class HybridLog {
   HybridLog& operator=(const HybridLog&) = delete;
 
   // ---- addresses (acquire: a reader that sees a bound also sees what its raiser did) ----
-  [[nodiscard]] std::uint64_t begin() const { return begin_.load(std::memory_order_acquire); }
-  [[nodiscard]] std::uint64_t head() const { return head_.load(std::memory_order_acquire); }
-  [[nodiscard]] std::uint64_t read_only() const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t begin() const {
+    return begin_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t head() const {
+    return head_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t read_only() const {
     return read_only_.load(std::memory_order_acquire);
   }
-  [[nodiscard]] std::uint64_t safe_read_only() const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t safe_read_only() const {
     return safe_read_only_.load(std::memory_order_acquire);
   }
   [[nodiscard]] std::uint64_t flushed_until() const {
@@ -163,7 +167,7 @@ class HybridLog {
   Device& device() { return device_; }
 
   /// Pointer to the bytes at `address`; caller holds epoch protection and address >= head.
-  [[nodiscard]] std::byte* get(std::uint64_t address) const {
+  [[nodiscard]] [[gnu::always_inline]] std::byte* get(std::uint64_t address) const {
     std::uint64_t page = address >> page_bits_;
     // Budgets usually give a power-of-two frame count: a mask instead of a division.
     std::uint64_t frame = frames_pow2_ ? (page & (frames_ - 1)) : (page % frames_);

@@ -85,26 +85,28 @@ class RecordView {
  public:
   explicit RecordView(std::byte* p) : p_(p) {}
 
-  [[nodiscard]] std::atomic_ref<std::uint64_t> header_ref() const {
+  [[nodiscard]] [[gnu::always_inline]] std::atomic_ref<std::uint64_t> header_ref() const {
     return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(p_));
   }
   /// acquire: pairs with the release fetch_or of tombstone / invalid.
-  [[nodiscard]] RecordHeader header() const {
+  [[nodiscard]] [[gnu::always_inline]] RecordHeader header() const {
     return RecordHeader(header_ref().load(std::memory_order_acquire));
   }
-  [[nodiscard]] std::uint64_t lengths_word() const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t lengths_word() const {
     return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(p_ + 8))
         .load(std::memory_order_relaxed);  // immutable once published; relaxed suffices
   }
-  [[nodiscard]] std::uint32_t key_len() const { return static_cast<std::uint32_t>(lengths_word()); }
-  [[nodiscard]] std::uint32_t value_len() const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint32_t key_len() const {
+    return static_cast<std::uint32_t>(lengths_word());
+  }
+  [[nodiscard]] [[gnu::always_inline]] std::uint32_t value_len() const {
     return static_cast<std::uint32_t>(lengths_word() >> 32);
   }
   [[nodiscard]] std::uint32_t size() const { return record_size(key_len(), value_len()); }
   [[nodiscard]] std::string_view key() const {
     return {reinterpret_cast<const char*>(p_ + 16), key_len()};
   }
-  [[nodiscard]] bool key_equals(std::string_view k) const {
+  [[nodiscard]] [[gnu::always_inline]] bool key_equals(std::string_view k) const {
     if (key_len() != k.size()) return false;
     if (k.size() == 8) {  // the common fixed-size case: one word compare, no call
       std::uint64_t a, b;
@@ -115,11 +117,13 @@ class RecordView {
     return std::memcmp(p_ + 16, k.data(), k.size()) == 0;
   }
   [[nodiscard]] [[gnu::always_inline]] std::byte* value_ptr() const {
-    std::uint32_t vl = value_len();
-    return p_ + 16 + pad8(key_len()) + (vl > 8 ? 8 : 0);
+    const std::uint64_t lengths = lengths_word();  // one load for both lengths
+    const auto kl = static_cast<std::uint32_t>(lengths);
+    const auto vl = static_cast<std::uint32_t>(lengths >> 32);
+    return p_ + 16 + pad8(kl) + (vl > 8 ? 8 : 0);
   }
   /// The seqlock word of a record with value_len > 8.
-  [[nodiscard]] std::atomic_ref<std::uint64_t> seqlock_ref() const {
+  [[nodiscard]] [[gnu::always_inline]] std::atomic_ref<std::uint64_t> seqlock_ref() const {
     return std::atomic_ref<std::uint64_t>(
         *reinterpret_cast<std::uint64_t*>(p_ + 16 + pad8(key_len())));
   }
@@ -133,12 +137,20 @@ class RecordView {
            (std::uint64_t{static_cast<std::uint32_t>(value.size())} << 32);
     std::byte* kp = p + 16;
     std::uint32_t kpad = pad8(static_cast<std::uint32_t>(key.size()));
-    std::memset(kp + kpad - (kpad ? 8 : 0), 0, kpad ? 8 : 0);  // zero the last key word
-    std::memcpy(kp, key.data(), key.size());
+    if (key.size() == 8) {  // the common fixed-size case: one word, no library call
+      std::memcpy(kp, key.data(), 8);
+    } else {
+      std::memset(kp + kpad - (kpad ? 8 : 0), 0, kpad ? 8 : 0);  // zero the last key word
+      std::memcpy(kp, key.data(), key.size());
+    }
     std::byte* vp = kp + kpad;
     if (value.size() > 8) {
       *reinterpret_cast<std::uint64_t*>(vp) = 0;  // seqlock, stable
       vp += 8;
+    }
+    if (value.size() == 8) {
+      std::memcpy(vp, value.data(), 8);
+      return;
     }
     std::uint32_t vpad = pad8(static_cast<std::uint32_t>(value.size()));
     if (vpad) std::memset(vp + vpad - 8, 0, 8);

@@ -505,7 +505,7 @@ class Store {
     /// cb(Status, std::string_view value). Ok: cb(Ok, v) ran before read returned.
     /// NotFound: cb did not run. Pending: cb runs once in a later complete_pending().
     template <class F>
-    Status read(std::string_view key, F&& cb) noexcept {
+    [[gnu::always_inline]] Status read(std::string_view key, F&& cb) noexcept {
       if (!key_ok(key)) [[unlikely]]
         return Status::InvalidArgument;
       begin_op();
@@ -514,7 +514,8 @@ class Store {
       if (!store_->index_.find(hash, h)) return Status::NotFound;
       std::uint64_t addr = h.address();
       Status s = read_in_memory(key, addr, cb);
-      if (s != Status::Pending) return s;
+      if (s != Status::Pending) [[likely]]
+        return s;
       using Op = PendingRead<std::decay_t<F>>;
       return go_pending(new Op(std::forward<F>(cb)), key, hash, addr, h.address());
     }
@@ -534,7 +535,7 @@ class Store {
     }
 
     // -------------------------------------------------------------------------- upsert
-    Status upsert(std::string_view key, std::string_view value) noexcept {
+    [[gnu::always_inline]] Status upsert(std::string_view key, std::string_view value) noexcept {
       if (!key_ok(key)) [[unlikely]]
         return Status::InvalidArgument;
       if (value.size() > store_->cfg_.max_value_bytes) [[unlikely]]
@@ -689,7 +690,8 @@ class Store {
     }
 
     // Upsert once the entry is known (single and batched paths).
-    Status upsert_at(std::string_view key, std::string_view value, Handle& h) noexcept {
+    [[gnu::always_inline]] Status upsert_at(std::string_view key, std::string_view value,
+                                            Handle& h) noexcept {
       for (;;) {
         std::uint64_t head_addr = h.address();
         std::uint64_t ro = store_->log_.read_only();
@@ -740,13 +742,15 @@ class Store {
     /// update: bool(const std::string_view* old /*nullptr when absent*/, ValueBuilder& out);
     /// false declines (-> Aborted, nothing written). done(Status) runs if this returned Pending.
     template <class U, class D = NoopDone>
-    Status rmw(std::string_view key, U&& update, D&& done = D{}) noexcept {
+    [[gnu::always_inline]] Status rmw(std::string_view key, U&& update, D&& done = D{}) noexcept {
       if (!key_ok(key)) [[unlikely]]
         return Status::InvalidArgument;
       begin_op();
       std::uint64_t hash = hash_key(key);
       Handle h;
       if (Status s = store_->index_.find_or_create(hash, h); s != Status::Ok) return s;
+      if (Status s; rmw_in_place(key, update, h, &s)) [[likely]]
+        return s;
       std::uint64_t device_addr = 0;
       Status s = rmw_in_memory(key, update, h, &device_addr);
       if (s != Status::Pending) return s;
@@ -1043,12 +1047,12 @@ class Store {
     }
 
     // ---- helpers --------------------------------------------------------------------------
-    [[nodiscard]] bool key_ok(std::string_view key) const {
+    [[nodiscard]] [[gnu::always_inline]] bool key_ok(std::string_view key) const {
       return !key.empty() && key.size() <= store_->cfg_.max_key_bytes;
     }
     // Refresh first: a version change seen there must not take this operation's serial
     // into the CPR point (the operation runs in the new version).
-    void begin_op() {
+    [[gnu::always_inline]] void begin_op() {
       if (++since_refresh_ >= kRefreshInterval) [[unlikely]]
         refresh();
       ++serial_;
@@ -1057,7 +1061,7 @@ class Store {
     // Walks the in-memory part of the chain from addr. Ok (cb ran), NotFound, or Pending
     // with addr set to the device address to read next.
     template <class F>
-    Status read_in_memory(std::string_view key, std::uint64_t& addr, F& cb) {
+    [[gnu::always_inline]] Status read_in_memory(std::string_view key, std::uint64_t& addr, F& cb) {
       const auto& log = store_->log_;
       std::uint64_t head = log.head();
       while (addr >= head) {
@@ -1082,7 +1086,7 @@ class Store {
     // word; larger mutable values are copied under the record's seqlock; read-only values are
     // immutable and handed out in place.
     template <class F>
-    void read_value(const RecordView& r, std::uint64_t addr, F& cb) {
+    [[gnu::always_inline]] void read_value(const RecordView& r, std::uint64_t addr, F& cb) {
       std::uint32_t len = r.value_len();
       if (len <= 8) {
         // acquire: pairs with the release store of an in-place update.
@@ -1210,7 +1214,12 @@ class Store {
                                                           std::string_view value) {
       if (value.size() <= 8) {
         std::uint64_t w = 0;
-        std::memcpy(&w, value.data(), value.size());
+        // The fixed-size case without a library call (value.size() is only known at run time).
+        if (value.size() == 8) [[likely]] {
+          std::memcpy(&w, value.data(), 8);
+        } else {
+          std::memcpy(&w, value.data(), value.size());
+        }
         // release: readers acquire the word.
         std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(r.value_ptr()))
             .store(w, std::memory_order_release);
@@ -1304,6 +1313,32 @@ class Store {
       }
     }
 
+    // The common case of an rmw, inline: the chain head is the key's record, mutable (at or
+    // above read_only, hence above safe_read_only and head) and lockable (same version, not
+    // sealed, deleted or invalid). true with *st set when it completed. false when it did not
+    // apply (nothing written), or when the append of a value of a new length lost to a newer
+    // entry (h refreshed): either way the caller goes on with rmw_in_memory from h, exactly
+    // where rmw_in_memory's own loop would be. The decisions are rmw_in_memory's, in its order;
+    // only its chain walk and its fuzzy-region checks are skipped, which cannot apply to a
+    // record at or above read_only (bounds only rise: head <= safe_read_only <= read_only).
+    template <class U>
+    [[gnu::always_inline]] bool rmw_in_place(std::string_view key, U& update, Handle& h,
+                                             Status* st) {
+      const auto& log = store_->log_;
+      const std::uint64_t a = h.address();
+      if (a < log.read_only()) return false;
+      RecordView r(log.get(a));
+      if (!r.key_equals(key) || !lock_record(r)) return false;
+      Status s = rmw_locked(r, update, state_->builder);
+      if (s == Status::Busy) [[unlikely]] {
+        // New length: the record is sealed and the builder holds the new value: append it.
+        s = append(key, state_->builder.view(), false, h);
+        if (s == Status::Busy) return false;  // the entry changed: h refreshed, start over
+      }
+      *st = s;
+      return true;
+    }
+
     // RMW against the in-memory chain. Ok / Aborted / error, or Pending with *device_addr
     // set when the newest record of the key can only be on the device.
     template <class U>
@@ -1385,7 +1420,7 @@ class Store {
     // RMW of a record whose lock this thread holds. Ok / Aborted (lock released), or Busy:
     // the new value has another length, the record was sealed and out holds the new value.
     template <class U>
-    Status rmw_locked(const RecordView& r, U& update, ValueBuilder& out) {
+    [[gnu::always_inline]] Status rmw_locked(const RecordView& r, U& update, ValueBuilder& out) {
       char small[8];
       std::string_view oldv;
       if (r.value_len() <= 8) {  // one word; no other writer while the lock is held

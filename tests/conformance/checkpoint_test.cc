@@ -297,13 +297,17 @@ TYPED_TEST(CheckpointTest, IdleSessionIsNamedAndSnapshotResumesInPlace) {
   EXPECT_NE(r.error().message.find(std::to_string(idle.id())), std::string::npos)
       << r.error().message;
   idle.refresh();
+  // The idle session refreshes until the checkpoint is over (however long a loaded machine
+  // makes it), so the checkpoint's 200 ms waits are met.
+  std::atomic<bool> over{false};
   std::thread t([&] {
-    for (int i = 0; i < 200; ++i) {
+    while (!over.load(std::memory_order_acquire)) {
       idle.refresh();
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
   auto ok = store->checkpoint(req, &s);
+  over.store(true, std::memory_order_release);
   t.join();
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   // After the snapshot: the first update copies the record (other version), later ones are

@@ -28,7 +28,34 @@ inline std::uint64_t test_seed() {
   return seed;
 }
 
-/// A fresh directory named after the running test suite and case.
+namespace detail {
+// Removes the directories test_dir() made for a test once it passed (a failed test keeps
+// them for a look, under $TMPDIR/rskv-tests); a store directory can hold hundreds of MB.
+class TestDirCleaner final : public ::testing::EmptyTestEventListener {
+ public:
+  static std::vector<std::filesystem::path>& dirs() {
+    static std::vector<std::filesystem::path> made;
+    return made;
+  }
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (info.result() != nullptr && info.result()->Passed()) {
+      for (const auto& d : dirs()) {
+        std::error_code ec;
+        std::filesystem::remove_all(d, ec);  // best effort: a leftover is no test failure
+      }
+    }
+    dirs().clear();
+  }
+};
+inline bool install_test_dir_cleaner() {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new TestDirCleaner);
+  return true;
+}
+inline const bool kTestDirCleanerInstalled = install_test_dir_cleaner();
+}  // namespace detail
+
+/// A fresh directory named after the running test suite and case; removed when the test
+/// passes.
 inline std::filesystem::path test_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(info->test_suite_name()) + "." + info->name();
@@ -39,6 +66,7 @@ inline std::filesystem::path test_dir() {
              (name + "." + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  detail::TestDirCleaner::dirs().push_back(dir);
   return dir;
 }
 

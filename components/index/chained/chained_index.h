@@ -146,7 +146,7 @@ class ChainedIndex {
   }
 
   /// true and h filled when hash's entry exists. Never waits.
-  bool find(std::uint64_t hash, Handle& h) const noexcept {
+  [[gnu::always_inline]] bool find(std::uint64_t hash, Handle& h) const noexcept {
     const std::uint16_t tag = tag_of(hash);
     // acquire: a table seen as current (or as next_) is fully initialised.
     const ChainedTable* t = current_.load(std::memory_order_acquire);
@@ -319,7 +319,8 @@ class ChainedIndex {
   }
 
   /// The first live or frozen entry of tag in hash's chain of t.
-  static bool lookup(const ChainedTable& t, std::uint64_t hash, std::uint16_t tag, Handle& h) {
+  [[gnu::always_inline]] static bool lookup(const ChainedTable& t, std::uint64_t hash,
+                                            std::uint16_t tag, Handle& h) {
     // The word's top 16 bits (state | tag) of a live and of a frozen entry of this tag.
     const std::uint64_t live_key = IndexEntry::make(0, tag, false).word() >> IndexEntry::kTagShift;
     const std::uint64_t frozen_key =

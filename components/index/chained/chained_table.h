@@ -105,11 +105,11 @@ class alignas(kCacheLineSize) ChainedTable {
   static constexpr std::uint16_t tag_of(std::uint64_t hash) {
     return static_cast<std::uint16_t>((hash >> IndexEntry::kTagShift) & IndexEntry::kTagMask);
   }
-  [[nodiscard]] std::uint64_t bucket_index(std::uint64_t hash) const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t bucket_index(std::uint64_t hash) const {
     return (hash & base_mask_) | ((tag_of(hash) & borrowed_mask_) << base_bits_);
   }
   [[nodiscard]] HashBucket& bucket(std::uint64_t i) const { return buckets()[i]; }
-  [[nodiscard]] HashBucket& bucket_of(std::uint64_t hash) const {
+  [[nodiscard]] [[gnu::always_inline]] HashBucket& bucket_of(std::uint64_t hash) const {
     return buckets()[bucket_index(hash)];
   }
   /// A hash with the identity of an entry with `tag` in bucket i (for checkpoints).
@@ -123,11 +123,11 @@ class alignas(kCacheLineSize) ChainedTable {
 
   // ---- chains and the overflow arena ------------------------------------------------------
   /// The bucket a link word names, or nullptr at the end of a (frozen) chain.
-  [[nodiscard]] HashBucket* linked(std::uint64_t link) const {
+  [[nodiscard]] [[gnu::always_inline]] HashBucket* linked(std::uint64_t link) const {
     const std::uint64_t i = link & HashBucket::kLinkIndexMask;
     return i == 0 ? nullptr : overflow_bucket(i);
   }
-  [[nodiscard]] HashBucket* next(const HashBucket& b) const {
+  [[nodiscard]] [[gnu::always_inline]] HashBucket* next(const HashBucket& b) const {
     return linked(b.overflow.load(std::memory_order_acquire));
   }
   [[nodiscard]] HashBucket* overflow_bucket(std::uint64_t one_based) const {

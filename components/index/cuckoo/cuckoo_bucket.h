@@ -96,7 +96,7 @@ static_assert((CuckooEntry::kKeyMask & Address::kMask) == 0);
 /// migration (CAS to freeze, under the lock). Readers: find (acquire, no lock).
 class AtomicCuckooEntry {
  public:
-  [[nodiscard]] CuckooEntry load(std::memory_order order) const {
+  [[nodiscard]] [[gnu::always_inline]] CuckooEntry load(std::memory_order order) const {
     return CuckooEntry(std::atomic_ref<std::uint64_t>(word_).load(order));
   }
   void store(CuckooEntry e, std::memory_order order) {
@@ -165,7 +165,7 @@ class BucketLatch {
     w.store(w.load(std::memory_order_relaxed) + kVersionUnit, std::memory_order_release);
   }
   /// The version without the lock bit. acquire: pairs with bump_version's release.
-  [[nodiscard]] std::uint64_t version() const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t version() const {
     return std::atomic_ref<std::uint64_t>(word_).load(std::memory_order_acquire) & ~kLockBit;
   }
 

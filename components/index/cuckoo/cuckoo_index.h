@@ -138,7 +138,7 @@ class CuckooIndex {
   CuckooIndex& operator=(const CuckooIndex&) = delete;
 
   /// true and handle filled when hash's entry exists. Lock-free.
-  bool find(std::uint64_t hash, Handle& handle) const noexcept {
+  [[gnu::always_inline]] bool find(std::uint64_t hash, Handle& handle) const noexcept {
     const std::uint64_t id = identity(hash);
     // acquire: a table seen as current is fully initialised (release in finish_resize).
     const CuckooTable* t = current_.load(std::memory_order_acquire);
@@ -164,7 +164,7 @@ class CuckooIndex {
 
   /// Finds hash's entry or creates it with address 0. Ok, or OutOfMemory when the index
   /// cannot grow. Concurrent callers for one identity end with one entry.
-  Status find_or_create(std::uint64_t hash, Handle& handle) noexcept {
+  [[gnu::always_inline]] Status find_or_create(std::uint64_t hash, Handle& handle) noexcept {
     if (find(hash, handle) && !CuckooEntry(handle.word_).frozen()) return Status::Ok;
     return find_or_create_slow(identity(hash), handle);
   }
@@ -299,7 +299,7 @@ class CuckooIndex {
  private:
   enum class CreateResult { kDone, kNextTable, kFull };
 
-  [[nodiscard]] std::uint64_t identity(std::uint64_t hash) const {
+  [[nodiscard]] [[gnu::always_inline]] std::uint64_t identity(std::uint64_t hash) const {
     return hash >> (64 - identity_bits_);
   }
   /// A hash whose identity is `id` (its bits below the identity are zero).
@@ -309,7 +309,7 @@ class CuckooIndex {
 
   /// Scans the identity's two buckets of t. A miss is confirmed against the first bucket's
   /// displacement version (see cuckoo_path.h for why that suffices).
-  static bool lookup(const CuckooTable& t, std::uint64_t id, Handle& h) {
+  [[gnu::always_inline]] static bool lookup(const CuckooTable& t, std::uint64_t id, Handle& h) {
     const CuckooTable::Probe p = t.probe(id);
     const CuckooBucket& first = t.bucket(p.primary);
     const CuckooBucket& second = t.bucket(p.alternate);
@@ -325,7 +325,7 @@ class CuckooIndex {
       if (first.latch.version() == version) return false;
     }
   }
-  static bool scan(const CuckooBucket& b, std::uint64_t key, Handle& h) {
+  [[gnu::always_inline]] static bool scan(const CuckooBucket& b, std::uint64_t key, Handle& h) {
     for (const AtomicCuckooEntry& slot : b.slots) {
       // acquire: a reader that sees an address also sees the record published before it.
       const CuckooEntry e = slot.load(std::memory_order_acquire);

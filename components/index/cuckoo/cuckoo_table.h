@@ -62,12 +62,12 @@ class CuckooTable {
   [[nodiscard]] std::uint64_t num_buckets() const { return mask_ + 1; }
   [[nodiscard]] std::uint64_t num_slots() const { return num_buckets() * CuckooBucket::kSlots; }
   [[nodiscard]] std::size_t memory_bytes() const { return storage_.size() + sizeof(*this); }
-  [[nodiscard]] CuckooBucket& bucket(std::uint64_t i) const {
+  [[nodiscard]] [[gnu::always_inline]] CuckooBucket& bucket(std::uint64_t i) const {
     assert(i <= mask_);
     return buckets_[i];
   }
 
-  [[nodiscard]] Probe probe(std::uint64_t identity) const {
+  [[nodiscard]] [[gnu::always_inline]] Probe probe(std::uint64_t identity) const {
     std::uint64_t tag = identity & ((std::uint64_t{1} << tag_bits_) - 1);
     std::uint64_t primary = identity >> tag_bits_;
     return Probe{primary, primary ^ offset(tag), tag};
