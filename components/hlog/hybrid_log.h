@@ -24,6 +24,18 @@
 // returns Busy and the caller refreshes its epoch (which runs flush/evict actions) and
 // retries. No lock is taken on the operation path.
 //
+// Flush writes. The device needs aligned writes, but the bytes at and after a flush bound
+// `until` may be being written by sessions (new records, header CASes, in-place values), so
+// the device must never read them from the frame. Each page part [a, end) of a flush is one
+// or two writes: the aligned blocks below end straight from the frame ([a rounded down, end
+// rounded down)), and, when end is not aligned, its last partial block from a bounce buffer
+// holding the bytes below end and zeros after. The device's bytes past a flushed bound are
+// thus zeros (or older bytes) until the next flush of the page rewrites that block with the
+// full bytes; nothing reads them: device reads use only bytes below flushed_until, recovery
+// only bytes inside flushed ranges. Because the bounce write and the next range's write of
+// the same block hold different bytes, writes that share a block are issued one at a time,
+// in range order: the next one only when the previous one completed (issue_flushes).
+//
 // Memory orders are stated at each atomic below. Callers hold epoch protection for every
 // address they dereference: a frame is reused only by an epoch action that runs after every
 // protected thread has seen head pass it.
@@ -32,6 +44,8 @@
 #include <atomic>
 #include <bit>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -125,7 +139,10 @@ class HybridLog {
   /// flush callback, which reference this log.
   ~HybridLog() {
     epoch_.drain();
-    device_.complete_pending(true);
+    // A completion may issue the next write of a shared block: wait until none is left.
+    do {
+      device_.complete_pending(true);
+    } while (ordered_writes_left());
     epoch_.drain();
   }
   HybridLog(const HybridLog&) = delete;
@@ -281,11 +298,21 @@ class HybridLog {
  private:
   static constexpr std::uint64_t kOffsetMask = 0xffffffffull;
 
+  static constexpr std::uint64_t kNoBlock = ~std::uint64_t{0};
+
   // One per issued flush write (cold path: a few per page).
   struct FlushContext {
     HybridLog* log;
     std::uint64_t from;  // logical range [from, to) this write makes durable
     std::uint64_t to;
+    std::uint64_t offset;  // device range [offset, offset + len), written from src
+    std::uint32_t len;
+    const std::byte* src = nullptr;  // the log frame, or bounce
+    // The device block this write shares with the flush range before or after it, or
+    // kNoBlock. Writes of one shared block go to the device one at a time (order_).
+    std::uint64_t block = kNoBlock;
+    bool ready = false;      // its range's checksum is recorded and bounce filled; order_mu_
+    AlignedBuffer bounce{};  // a range's last, partial block: bytes below `to`, zeros after
   };
 
   // ---- page opening and region shifts (cold) ----------------------------------------------
@@ -339,49 +366,126 @@ class HybridLog {
     });
   }
 
-  // Writes the pages (or page parts) below `until` that have not been issued yet.
+  // Writes the pages (or page parts) below `until` that have not been issued yet. Every byte
+  // the device reads lies below `until` (<= safe_read_only: no session writes there any
+  // more); see "Flush writes" at the top.
   void issue_flushes(std::uint64_t until) {
-    std::uint64_t from = flush_issued_until_.load(std::memory_order_acquire);
-    for (;;) {
+    // acquire: a cheap early out; the range is claimed under order_mu_.
+    if (flush_issued_until_.load(std::memory_order_acquire) >= until) return;
+    const std::uint64_t align = device_.alignment();
+    struct Part {
+      std::uint64_t from, to;
+    };
+    std::vector<Part> parts;
+    std::vector<FlushContext*> writes;
+    {
+      // Claiming the range and queueing its shared-block writes under one lock keeps the
+      // queue of a block in range order, whichever threads issue the ranges.
+      std::lock_guard<std::mutex> g(order_mu_);
+      std::uint64_t from = flush_issued_until_.load(std::memory_order_relaxed);
       if (from >= until) return;
-      // acq_rel: exactly one thread issues each range.
-      if (flush_issued_until_.compare_exchange_weak(from, until, std::memory_order_acq_rel)) break;
-    }
-    std::uint64_t a = from;
-    while (a < until) {
-      std::uint64_t page = a >> page_bits_;
-      std::uint64_t page_end = (page + 1) << page_bits_;
-      std::uint64_t end = std::min(until, page_end);
-      // Whole-page granularity for the device: write from the aligned start of this part.
-      std::uint64_t align = device_.alignment();
-      std::uint64_t wfrom = a / align * align;
-      std::uint64_t wto = std::min(page_end, (end + align - 1) / align * align);
-      {
-        // The bytes below safe_read_only no longer change: this checksum is of what is written.
-        FlushedRange r{a, end, checksum64(get(a), end - a)};
-        std::lock_guard<std::mutex> g(ranges_mu_);
-        ranges_[a] = r;
+      // release: pairs with the acquire early out above.
+      flush_issued_until_.store(until, std::memory_order_release);
+      for (std::uint64_t a = from; a < until;) {
+        const std::uint64_t page_end = ((a >> page_bits_) + 1) << page_bits_;
+        const std::uint64_t end = std::min(until, page_end);
+        const std::uint64_t mid = end / align * align;  // aligned blocks of the frame below it
+        parts.push_back({a, end});
+        if (mid > a) {
+          const std::uint64_t wfrom = a / align * align;
+          // A start inside a block shares that block with the previous range's last write.
+          writes.push_back(new FlushContext{.log = this,
+                                            .from = a,
+                                            .to = mid,
+                                            .offset = wfrom,
+                                            .len = static_cast<std::uint32_t>(mid - wfrom),
+                                            .src = get(wfrom),
+                                            .block = wfrom != a ? wfrom : kNoBlock});
+        }
+        if (end > mid) {
+          // The last partial block, shared with the next range (and with the previous one
+          // when the part lies within that one block).
+          writes.push_back(new FlushContext{.log = this,
+                                            .from = std::max(a, mid),
+                                            .to = end,
+                                            .offset = mid,
+                                            .len = static_cast<std::uint32_t>(align),
+                                            .block = mid});
+        }
+        a = end;
       }
-      auto* ctx = new FlushContext{this, a, end};
-      Status st = device_.write_async(wfrom, get(wfrom), static_cast<std::uint32_t>(wto - wfrom),
-                                      &HybridLog::on_flush_done, ctx);
-      if (st != Status::Ok) {
-        delete ctx;
-        record_flush_error(st);
+      for (FlushContext* c : writes) {
+        if (c->block != kNoBlock) order_[c->block].push_back(c);
       }
-      a = end;
     }
+    // Prepare outside the lock. A queued write is issued by nobody before it is ready.
+    for (const Part& p : parts) {
+      // The bytes below safe_read_only no longer change: this checksum is of what is written.
+      FlushedRange r{p.from, p.to, checksum64(get(p.from), p.to - p.from)};
+      std::lock_guard<std::mutex> g(ranges_mu_);
+      ranges_[p.from] = r;
+    }
+    for (FlushContext* c : writes) {
+      if (c->src != nullptr) continue;          // blocks straight from the frame
+      c->bounce = AlignedBuffer(align, align);  // zeroed
+      std::memcpy(c->bounce.data(), get(c->offset), c->to - c->offset);
+      c->src = c->bounce.data();
+    }
+    std::vector<FlushContext*> now;
+    {
+      std::lock_guard<std::mutex> g(order_mu_);
+      for (FlushContext* c : writes) {
+        c->ready = true;
+        // Otherwise the completion of the block's previous write issues it.
+        if (c->block == kNoBlock || order_[c->block].front() == c) now.push_back(c);
+      }
+    }
+    for (FlushContext* c : now) issue_write(c);
+  }
+
+  // Issues a prepared flush write; on a refused one, the next write of its block instead.
+  void issue_write(FlushContext* c) {
+    while (c != nullptr) {
+      Status st = device_.write_async(c->offset, c->src, c->len, &HybridLog::on_flush_done, c);
+      if (st == Status::Ok) return;  // c may be gone already (inline completion)
+      record_flush_error(st);
+      FlushContext* next = release_block(*c);
+      delete c;
+      c = next;
+    }
+  }
+
+  // c's write is done (or refused): the next write of its shared block, if it is ready to go
+  // (one not ready yet is issued by its own issue_flushes).
+  FlushContext* release_block(const FlushContext& c) {
+    if (c.block == kNoBlock) return nullptr;
+    std::lock_guard<std::mutex> g(order_mu_);
+    auto it = order_.find(c.block);
+    it->second.pop_front();
+    if (it->second.empty()) {
+      order_.erase(it);
+      return nullptr;
+    }
+    return it->second.front()->ready ? it->second.front() : nullptr;
+  }
+
+  bool ordered_writes_left() {
+    std::lock_guard<std::mutex> g(order_mu_);
+    return !order_.empty();
   }
 
   static void on_flush_done(void* context, Status status, std::size_t /*bytes*/) {
     std::unique_ptr<FlushContext> ctx(static_cast<FlushContext*>(context));
     HybridLog* log = ctx->log;
+    FlushContext* next = log->release_block(*ctx);
     if (status != Status::Ok) {
       log->record_flush_error(status);
-      return;
+    } else {
+      log->complete_flush(ctx->from, ctx->to);
     }
-    log->complete_flush(ctx->from, ctx->to);
-    log->try_shift_head();
+    ctx.reset();
+    if (next != nullptr) log->issue_write(next);
+    if (status == Status::Ok) log->try_shift_head();
   }
 
   // Flush writes may complete out of order; flushed_until_ advances over the contiguous
@@ -469,6 +573,10 @@ class HybridLog {
   std::map<std::uint64_t, std::uint64_t> done_ranges_;  // guarded by flush_mu_
   mutable std::mutex ranges_mu_;
   std::map<std::uint64_t, FlushedRange> ranges_;  // guarded by ranges_mu_; key = from
+  // Per shared device block, its flush writes in range order; the front one is in flight (or
+  // not ready yet). Guarded by order_mu_, which also serialises claiming flush ranges.
+  std::mutex order_mu_;
+  std::map<std::uint64_t, std::deque<FlushContext*>> order_;
 };
 
 }  // namespace rskv::hlog

@@ -286,7 +286,11 @@ Result<void> Store<Index, Device, Gc>::write_snapshot(std::uint64_t id, std::uin
           } else {
             // At least partly at or above head: the page's frame is not evicted, and cannot be
             // while this thread stays protected (eviction is an epoch action).
-            std::memcpy(buf.data(), log_.get(a), end - a);
+            // Sessions of v + 1 may update records of v + 1 in this range in place meanwhile
+            // (header CAS / fetch_or, seqlock word, values: all atomic stores). Recovery drops
+            // those records, so whatever bytes of theirs are copied do not matter, but the
+            // copy must not race: relaxed atomic loads, one per word.
+            atomic_load_copy(buf.data(), log_.get(a), end - a);
           }
           if (caller == nullptr) epoch_.unprotect(slot);
           if (s != Status::Ok) {

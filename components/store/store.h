@@ -49,6 +49,7 @@
 #include "components/checkpoint/checkpoint_meta.h"
 #include "components/checkpoint/cpr.h"
 #include "components/common/aligned_buffer.h"
+#include "components/common/atomic_copy.h"
 #include "components/common/hash.h"
 #include "components/common/result.h"
 #include "components/common/status.h"
@@ -1110,7 +1111,12 @@ class Store {
           std::this_thread::yield();
           continue;
         }
-        scratch.assign(reinterpret_cast<const char*>(r.value_ptr()), len);
+        // Relaxed atomic loads: a writer may be storing these words right now (the
+        // textbook C++ seqlock: data accessed with relaxed atomics, ordered by the fences).
+        scratch.resize(len);
+        atomic_load_copy(scratch.data(), r.value_ptr(), len);
+        // acquire: pairs with the writer's release fence: if a load above saw a word of a
+        // write in progress, the re-check below sees that writer's odd (or a later) counter.
         std::atomic_thread_fence(std::memory_order_acquire);
         if (seq.load(std::memory_order_relaxed) == s1) break;
       }
@@ -1229,8 +1235,13 @@ class Store {
       auto seq = r.seqlock_ref();
       std::uint64_t s = seq.load(std::memory_order_relaxed);
       seq.store(s + 1, std::memory_order_relaxed);
+      // release: pairs with the reader's acquire fence: a reader whose loads see any of the
+      // stores below sees the odd (or a later) counter in its re-check, and retries.
       std::atomic_thread_fence(std::memory_order_release);
-      std::memcpy(r.value_ptr(), value.data(), value.size());
+      // Relaxed atomic stores: seqlock readers (and a snapshot checkpoint's copy) may load
+      // these words concurrently; the counter tells readers whether they tore.
+      atomic_store_copy(r.value_ptr(), value.data(), value.size());
+      // release: readers that acquire the new even counter see the whole new value.
       seq.store(s + 2, std::memory_order_release);
     }
 

@@ -61,5 +61,26 @@ TEST(AlignedBuffer, AlignedAndZeroed) {
   }
 }
 
+// The atomic copies copy exactly n bytes at any alignment of either side.
+TEST(AtomicCopy, CopiesAnyAlignmentAndLength) {
+  alignas(8) unsigned char src[64];
+  for (int i = 0; i < 64; ++i) src[i] = static_cast<unsigned char>(i * 7 + 1);
+  for (std::size_t so = 0; so < 8; ++so) {
+    for (std::size_t dof = 0; dof < 8; ++dof) {
+      for (std::size_t n = 0; n <= 40; ++n) {
+        alignas(8) unsigned char a[64] = {};
+        alignas(8) unsigned char b[64] = {};
+        atomic_load_copy(a + dof, src + so, n);
+        atomic_store_copy(b + dof, src + so, n);
+        for (std::size_t i = 0; i < 64; ++i) {
+          const unsigned char want = i >= dof && i < dof + n ? src[so + i - dof] : 0;
+          ASSERT_EQ(a[i], want) << so << " " << dof << " " << n << " " << i;
+          ASSERT_EQ(b[i], want) << so << " " << dof << " " << n << " " << i;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rskv
