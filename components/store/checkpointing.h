@@ -479,6 +479,9 @@ auto Store<Index, Device, Gc>::checkpoint_locked(const CheckpointRequest& req, S
   m.log_final = af;
   m.snapshot_start = snapshot_start;
   m.skip_ranges = skip_ranges_;
+  // Dead versions below the index checkpoint's version have no records in the replayed
+  // range (see replay): keep only the others.
+  std::erase_if(dead_versions_, [&](std::uint64_t dv) { return dv < m.index_version; });
   m.dead_versions = dead_versions_;
   for (const auto& [sid, serial] : serials) m.sessions.push_back({sid, serial});
   // ---- PERSISTENCE_CALLBACK: commit -------------------------------------------------------
@@ -724,8 +727,15 @@ Result<void> Store<Index, Device, Gc>::replay(const checkpoint::CheckpointMeta& 
   const std::uint64_t a0 = m.index_start;
   const std::uint64_t af = m.log_final;
   const std::uint32_t future = checkpoint::record_version(m.version + 1);
+  // Only dead versions at or above the index checkpoint's version can have records in the
+  // replayed range [a0, af) (every record there was written at a version >= index_version).
+  // Older ones must not be compared: records carry 12 version bits, and a live version
+  // 4096 above a dead one has its bits. Within [index_version, version + 1] (at most
+  // kMaxVersionSpan + 1 versions) the bits tell versions apart.
   std::vector<std::uint32_t> dead;
-  for (std::uint64_t dv : m.dead_versions) dead.push_back(checkpoint::record_version(dv));
+  for (std::uint64_t dv : m.dead_versions) {
+    if (dv >= m.index_version) dead.push_back(checkpoint::record_version(dv));
+  }
   std::vector<checkpoint::Range> skips = m.skip_ranges;
   std::sort(skips.begin(), skips.end(),
             [](const checkpoint::Range& a, const checkpoint::Range& b) { return a.from < b.from; });

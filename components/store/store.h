@@ -236,6 +236,25 @@ class Store {
   [[nodiscard]] std::uint64_t version() const {
     return checkpoint::SystemState::version(state_.load(std::memory_order_acquire));
   }
+  /// Test hook: moves the store's version forward to `v` (> version()), as if that many
+  /// checkpoints had run, so that tests reach the wrap-around of the 12 record-version bits
+  /// quickly. Only with no session open and no checkpoint running; false (nothing changed)
+  /// otherwise.
+  bool advance_version_for_test(std::uint64_t v) {
+    std::unique_lock<std::mutex> ck(checkpoint_mu_, std::try_to_lock);
+    if (!ck.owns_lock()) return false;
+    std::lock_guard<std::mutex> g(sessions_mu_);
+    for (const auto& e : sessions_) {
+      if (e.id.load(std::memory_order_seq_cst) != 0) return false;
+    }
+    std::uint64_t cur = state_.load(std::memory_order_acquire);
+    if (checkpoint::SystemState::phase(cur) != checkpoint::Phase::Rest ||
+        checkpoint::SystemState::version(cur) >= v) {
+      return false;
+    }
+    return state_.compare_exchange_strong(
+        cur, checkpoint::SystemState::pack(checkpoint::Phase::Rest, v), std::memory_order_acq_rel);
+  }
 
   /// A snapshot of the store's figures. Callable from any thread (it takes a temporary epoch
   /// slot: the index's current table may be replaced by a growth meanwhile).

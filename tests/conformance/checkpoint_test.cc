@@ -318,6 +318,49 @@ TYPED_TEST(CheckpointTest, IdleSessionIsNamedAndSnapshotResumesInPlace) {
   EXPECT_EQ(store->stats().tail, tail);
 }
 
+// Record versions are 12 bits. A store that recovered at version v (v + 1 dead) and ran on
+// for 4096 versions writes records whose bits equal the dead version's; recovery must keep
+// them (dead versions below the index checkpoint's version are not compared), and in-place
+// updates and snapshots go on working across the wrap.
+TYPED_TEST(CheckpointTest, VersionWrapAroundKeepsRecordsOfLiveVersions) {
+  std::uint64_t dead = 0;
+  {
+    auto store = this->open(false);
+    auto s = std::move(store->start_session()).value();
+    ASSERT_EQ(s.upsert("a", "1"), Status::Ok);
+    ASSERT_TRUE(store->checkpoint(TestFixture::req(CheckpointKind::FoldOver), &s).ok());
+  }
+  {
+    auto store = this->open(true);
+    dead = store->recovery().version + 1;  // records of it are dropped from now on
+    ASSERT_TRUE(store->advance_version_for_test(dead + 4096 - 1));
+    auto s = std::move(store->start_session()).value();
+    ASSERT_EQ(s.upsert("b", "2"), Status::Ok);  // version dead + 4095
+    ASSERT_TRUE(store->checkpoint(TestFixture::req(CheckpointKind::Snapshot), &s).ok());
+    // Now in dead + 4096: the same 12 bits as the dead version. An index checkpoint, then
+    // records in the replayed range, then a log-only checkpoint of each kind.
+    ASSERT_EQ(checkpoint::record_version(store->version()), checkpoint::record_version(dead));
+    ASSERT_TRUE(
+        store->checkpoint(TestFixture::req(CheckpointKind::FoldOver, true, false), &s).ok());
+    ASSERT_EQ(s.upsert("c", "3"), Status::Ok);
+    ASSERT_EQ(s.upsert("b", "2b"), Status::Ok);
+    ASSERT_TRUE(
+        store->checkpoint(TestFixture::req(CheckpointKind::Snapshot, false, true), &s).ok());
+    ASSERT_EQ(s.upsert("d", "4"), Status::Ok);
+    ASSERT_EQ(s.upsert("d", "4b"), Status::Ok);
+    ASSERT_TRUE(
+        store->checkpoint(TestFixture::req(CheckpointKind::FoldOver, false, true), &s).ok());
+  }
+  auto store = this->open(true);
+  auto s = std::move(store->start_session()).value();
+  std::string v;
+  for (const auto& [k, want] :
+       std::map<std::string, std::string>{{"a", "1"}, {"b", "2b"}, {"c", "3"}, {"d", "4b"}}) {
+    ASSERT_EQ(s.get(k, v), Status::Ok) << k;
+    EXPECT_EQ(v, want) << k;
+  }
+}
+
 // Recovering an older checkpoint by id invalidates the newer ones: a later plain recovery
 // does not come back to them, and running on never replays the stale tail.
 TYPED_TEST(CheckpointTest, RecoverOlderCheckpointAbandonsNewer) {
