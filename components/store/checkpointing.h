@@ -480,9 +480,11 @@ auto Store<Index, Device, Gc>::checkpoint_locked(const CheckpointRequest& req, S
   m.snapshot_start = snapshot_start;
   m.skip_ranges = skip_ranges_;
   // Dead versions below the index checkpoint's version have no records in the replayed
-  // range (see replay): keep only the others.
-  std::erase_if(dead_versions_, [&](std::uint64_t dv) { return dv < m.index_version; });
-  m.dead_versions = dead_versions_;
+  // range (see replay): this checkpoint records only the others. The store keeps them all:
+  // if this checkpoint fails, a later one may rely on an older index checkpoint.
+  for (std::uint64_t dv : dead_versions_) {
+    if (dv >= m.index_version) m.dead_versions.push_back(dv);
+  }
   for (const auto& [sid, serial] : serials) m.sessions.push_back({sid, serial});
   // ---- PERSISTENCE_CALLBACK: commit -------------------------------------------------------
   set_state(Phase::PersistenceCallback, v + 1);
